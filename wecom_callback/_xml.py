@@ -1,0 +1,129 @@
+"""Secure XML reading: WeCom's envelopes and plaintexts to xmltodict-shaped dicts.
+
+Documents with a DTD are refused before any parsing, so entity expansion (XML bombs)
+and external entities cannot happen. The reader uses the C ElementTree parser and
+converts to exactly the shape ``xmltodict.parse`` gives, with one deliberate
+difference: leaf text is kept verbatim (xmltodict strips it by default, which would
+change a user's message), while whitespace between child elements is ignored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from xml.etree.ElementTree import Element, ParseError, XMLParser
+
+from .errors import XMLParseError
+
+__all__ = ["Envelope", "parse_xml", "read_envelope"]
+
+_WS = b" \t\r\n"
+
+
+def _check_prolog(data: bytes) -> None:
+    """Refuse DOCTYPE (and any other ``<!`` declaration) before the root element."""
+    pos = 0
+    if data.startswith(b"\xef\xbb\xbf"):
+        pos = 3
+    n = len(data)
+    while True:
+        while pos < n and data[pos] in _WS:
+            pos += 1
+        if data.startswith(b"<?", pos):
+            end = data.find(b"?>", pos + 2)
+            if end < 0:
+                raise XMLParseError("unterminated XML declaration")
+            pos = end + 2
+        elif data.startswith(b"<!--", pos):
+            end = data.find(b"-->", pos + 4)
+            if end < 0:
+                raise XMLParseError("unterminated comment")
+            pos = end + 3
+        elif data.startswith(b"<!", pos):
+            raise XMLParseError("DTDs and entity declarations are refused")
+        else:
+            return
+
+
+def _convert(el: Element) -> Any:
+    if not len(el):
+        if el.attrib:
+            leaf: dict[str, Any] = {"@" + k: v for k, v in el.attrib.items()}
+            if el.text:
+                leaf["#text"] = el.text
+            return leaf
+        return el.text or None
+    out: dict[str, Any] = {"@" + k: v for k, v in el.attrib.items()} if el.attrib else {}
+    texts = [el.text] if el.text else []
+    for child in el:
+        value = _convert(child)
+        tag = child.tag
+        if tag in out:
+            prev = out[tag]
+            if isinstance(prev, list):
+                prev.append(value)
+            else:
+                out[tag] = [prev, value]
+        else:
+            out[tag] = value
+        if child.tail:
+            texts.append(child.tail)
+    if texts:
+        joined = "".join(texts)
+        if joined.strip():
+            out["#text"] = joined
+    return out
+
+
+def _parse_root(data: bytes | str) -> Element:
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    _check_prolog(raw)
+    parser = XMLParser()
+    try:
+        parser.feed(raw)
+        return parser.close()
+    except ParseError as exc:
+        raise XMLParseError(f"not well-formed XML: {exc}") from None
+
+
+def parse_xml(data: bytes | str) -> dict[str, Any]:
+    """Parse a WeCom XML document; return the root's children as xmltodict would.
+
+    Raises :class:`~wecom_callback.errors.XMLParseError` for anything that is not a
+    well-formed, DTD-free document with element children under its root.
+    """
+    root = _parse_root(data)
+    try:
+        value = _convert(root)
+    except RecursionError:
+        raise XMLParseError("XML is nested too deeply") from None
+    if not isinstance(value, dict):
+        return {}
+    return value
+
+
+class Envelope:
+    """The outer, unencrypted XML of a callback POST."""
+
+    __slots__ = ("agent_id", "encrypt", "to_user_name")
+
+    def __init__(self, encrypt: str, to_user_name: str | None, agent_id: str | None) -> None:
+        self.encrypt = encrypt
+        self.to_user_name = to_user_name
+        self.agent_id = agent_id
+
+
+def read_envelope(body: bytes) -> Envelope:
+    """Read ``<xml><ToUserName/><AgentID/><Encrypt/></xml>``; ``Encrypt`` is required."""
+    root = _parse_root(body)
+    encrypt = to_user = agent = None
+    for child in root:
+        tag = child.tag
+        if tag == "Encrypt":
+            encrypt = child.text
+        elif tag == "ToUserName":
+            to_user = child.text
+        elif tag == "AgentID":
+            agent = child.text
+    if not encrypt:
+        raise XMLParseError("the body has no <Encrypt> element")
+    return Envelope(encrypt.strip(), to_user, agent)
