@@ -1,0 +1,139 @@
+"""The receive path as plain values: query and body in, status and body out.
+
+Nothing here knows about ASGI; :mod:`wecom_callback._app` only converts. The steps of
+a POST are listed, in order, in :meth:`Receiver.post`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from ._context import CallbackContext
+from ._parsing import model_from_dict
+from ._replies import Reply, TextReply
+from ._xml import parse_xml, read_envelope
+from .crypto import Plaintext, WeComCrypto
+from .errors import CryptoError, MissingParameterError, WeComCallbackError
+from .models._base import Callback
+
+__all__ = ["Delivery", "Outcome", "Receiver", "dedupe_key", "render_reply"]
+
+log = logging.getLogger("wecom_callback")
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What to answer: status, body, content type, and the reason for a rejection."""
+
+    status: int
+    body: bytes = b""
+    content_type: str = "text/plain; charset=utf-8"
+    reason: str | None = None
+    code: int | None = None
+
+    @classmethod
+    def reject(cls, exc: WeComCallbackError) -> Outcome:
+        """A 4xx whose body says why, with WeCom's code where there is one."""
+        code = exc.code if isinstance(exc, CryptoError) else None
+        text = f"{code} {exc.reason}" if code is not None else exc.reason
+        return cls(exc.status_code, text.encode(), reason=exc.reason, code=code)
+
+
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """One verified, decrypted, parsed callback, ready for dispatch."""
+
+    model: Callback
+    ctx: CallbackContext
+
+
+Dispatch = Callable[[Delivery], Awaitable[bytes | None]]
+
+
+def dedupe_key(plain: Plaintext, msg_id: object) -> str:
+    """MsgId when the callback has one, else a SHA-256 of the plaintext; per receive id."""
+    if isinstance(msg_id, str) and msg_id.strip():
+        return f"{plain.receive_id}:msg:{msg_id.strip()}"
+    return f"{plain.receive_id}:sha256:{hashlib.sha256(plain.message).hexdigest()}"
+
+
+def render_reply(reply: Reply | str, model: Callback, create_time: int | None = None) -> bytes:
+    """The plaintext reply XML to ``model``'s sender (a ``str`` is a text reply)."""
+    if isinstance(reply, str):
+        reply = TextReply(content=reply)
+    to_user = str(model.raw.get("FromUserName") or "")
+    from_user = str(model.raw.get("ToUserName") or "")
+    now = int(time.time()) if create_time is None else create_time
+    return reply.to_xml(to_user=to_user, from_user=from_user, create_time=now).encode("utf-8")
+
+
+def _param(query: Mapping[str, str], name: str) -> str:
+    value = query.get(name)
+    if not value:
+        raise MissingParameterError(f"query parameter {name!r} is required")
+    return value
+
+
+class Receiver:
+    """Verify, decrypt, parse and hand a callback to ``dispatch``; encrypt its reply."""
+
+    def __init__(self, crypto: WeComCrypto, dispatch: Dispatch) -> None:
+        self.crypto = crypto
+        self.dispatch = dispatch
+
+    def get(self, query: Mapping[str, str]) -> Outcome:
+        """Answer the URL-verification GET with the echostr plaintext, verbatim."""
+        try:
+            echo = self.crypto.verify_url(
+                _param(query, "msg_signature"),
+                _param(query, "timestamp"),
+                _param(query, "nonce"),
+                _param(query, "echostr"),
+            )
+        except WeComCallbackError as exc:
+            return self._rejected("GET", exc)
+        return Outcome(200, echo.encode("utf-8"))
+
+    async def post(
+        self, query: Mapping[str, str], body: bytes, client_addr: str | None = None
+    ) -> Outcome:
+        """Run the POST steps in order; a failure before dispatch is a 4xx with a reason."""
+        try:
+            signature = _param(query, "msg_signature")
+            timestamp = _param(query, "timestamp")
+            nonce = _param(query, "nonce")
+            envelope = read_envelope(body)
+            plain = self.crypto.unseal(signature, timestamp, nonce, envelope.encrypt)
+            data = parse_xml(plain.message)
+        except WeComCallbackError as exc:
+            return self._rejected("POST", exc)
+        model = model_from_dict(data)
+        ctx = CallbackContext(
+            received_at=datetime.now(UTC),
+            dedupe_key=dedupe_key(plain, data.get("MsgId")),
+            receive_id=plain.receive_id,
+            plaintext=plain.message,
+            client_addr=client_addr,
+        )
+        reply = await self.dispatch(Delivery(model, ctx))
+        if reply is None:
+            return Outcome(200)
+        return self.seal(reply, plain.receive_id, nonce)
+
+    def seal(self, reply_xml: bytes, receive_id: str, nonce: str | None = None) -> Outcome:
+        """Encrypt a plaintext reply into the XML envelope WeCom expects."""
+        envelope = self.crypto.encrypt(reply_xml, nonce=nonce, receive_id=receive_id)
+        return Outcome(200, envelope.to_xml().encode(), "application/xml; charset=utf-8")
+
+    @staticmethod
+    def _rejected(method: str, exc: WeComCallbackError) -> Outcome:
+        outcome = Outcome.reject(exc)
+        log.warning(
+            "rejected %s: %s (code %s, status %s)", method, exc.reason, outcome.code, outcome.status
+        )
+        return outcome

@@ -1,0 +1,11 @@
+"""The public test kit: build callbacks exactly as WeCom sends them, serve apps for real.
+
+- :class:`Simulator` signs and encrypts GET/POST requests and decrypts replies.
+- :func:`callback_xml` writes a plaintext callback from tag/value pairs.
+- :class:`LiveServer` runs any ASGI app under a real uvicorn on 127.0.0.1, port 0.
+"""
+
+from ._server import LiveServer
+from ._simulator import SimulatedRequest, Simulator, callback_xml
+
+__all__ = ["LiveServer", "SimulatedRequest", "Simulator", "callback_xml"]

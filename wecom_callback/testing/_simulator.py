@@ -1,0 +1,121 @@
+"""Play WeCom's side of a callback: sign, encrypt, URL-encode; decrypt and check replies."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from .._xml import parse_xml
+from ..crypto import WeComCrypto, cdata, signature
+from ..errors import SignatureError, XMLParseError
+
+__all__ = ["SimulatedRequest", "Simulator", "callback_xml"]
+
+
+def _element(tag: str, value: Any) -> str:
+    if isinstance(value, Mapping):
+        return f"<{tag}>{''.join(_element(k, v) for k, v in value.items())}</{tag}>"
+    if isinstance(value, list | tuple):
+        return "".join(_element(tag, v) for v in value)
+    if value is None:
+        return f"<{tag}></{tag}>"
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return f"<{tag}>{value}</{tag}>"
+    return f"<{tag}>{cdata(str(value))}</{tag}>"
+
+
+def callback_xml(fields: Mapping[str, Any]) -> bytes:
+    """A plaintext callback ``<xml>...</xml>`` from tag -> value (dicts nest, lists repeat)."""
+    return ("<xml>" + "".join(_element(k, v) for k, v in fields.items()) + "</xml>").encode()
+
+
+@dataclass(frozen=True)
+class SimulatedRequest:
+    """A request as WeCom would send it."""
+
+    method: str
+    query: dict[str, str]
+    body: bytes = b""
+    plaintext: bytes = field(default=b"", repr=False)
+
+    @property
+    def query_string(self) -> str:
+        """The URL-encoded query (``+``, ``/``, ``=`` percent-encoded, as WeCom does)."""
+        return urlencode(self.query)
+
+    def url(self, base: str) -> str:
+        """``base`` (e.g. ``http://127.0.0.1:8000/wecom``) with this request's query."""
+        return f"{base}?{self.query_string}"
+
+
+class Simulator:
+    """Build signed, encrypted GET and POST requests for one token, key and receive id."""
+
+    def __init__(
+        self,
+        token: str,
+        encoding_aes_key: str,
+        receive_id: str,
+        *,
+        agent_id: int | str | None = None,
+    ) -> None:
+        self.token = token
+        self.receive_id = receive_id
+        self.agent_id = agent_id
+        self.crypto = WeComCrypto(token, encoding_aes_key, receive_id)
+
+    def __repr__(self) -> str:
+        return f"Simulator(receive_id={self.receive_id!r})"
+
+    def verify_request(
+        self, echo: str | None = None, *, timestamp: str | None = None, nonce: str | None = None
+    ) -> SimulatedRequest:
+        """The URL-verification GET; ``plaintext`` is the echo the server must answer."""
+        plain = echo if echo is not None else str(secrets.randbits(63))
+        env = self.crypto.encrypt(plain.encode(), timestamp, nonce)
+        query = {
+            "msg_signature": env.msg_signature,
+            "timestamp": env.timestamp,
+            "nonce": env.nonce,
+            "echostr": env.encrypt,
+        }
+        return SimulatedRequest("GET", query, plaintext=plain.encode())
+
+    def callback(
+        self,
+        plaintext: bytes | str | Mapping[str, Any],
+        *,
+        timestamp: str | int | None = None,
+        nonce: str | None = None,
+        random_prefix: bytes | None = None,
+    ) -> SimulatedRequest:
+        """The POST of a callback; ``plaintext`` is XML, or tag -> value for :func:`callback_xml`."""
+        if isinstance(plaintext, Mapping):
+            data = callback_xml(plaintext)
+        else:
+            data = plaintext.encode() if isinstance(plaintext, str) else plaintext
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        env = self.crypto.encrypt(data, ts, nonce, random_prefix=random_prefix)
+        agent = "" if self.agent_id is None else f"<AgentID>{cdata(str(self.agent_id))}</AgentID>"
+        body = (
+            f"<xml><ToUserName>{cdata(self.receive_id)}</ToUserName>"
+            f"<Encrypt>{cdata(env.encrypt)}</Encrypt>{agent}</xml>"
+        ).encode()
+        query = {"msg_signature": env.msg_signature, "timestamp": ts, "nonce": env.nonce}
+        return SimulatedRequest("POST", query, body, plaintext=data)
+
+    def decrypt_reply(self, body: bytes | str) -> bytes:
+        """Check a passive reply's envelope and signature; return its plaintext XML."""
+        fields = parse_xml(body)
+        try:
+            encrypt, sig = str(fields["Encrypt"]), str(fields["MsgSignature"])
+            ts, nonce = str(fields["TimeStamp"]), str(fields["Nonce"])
+        except KeyError as exc:
+            raise XMLParseError(f"reply envelope lacks {exc.args[0]}") from None
+        if signature(self.token, ts, nonce, encrypt) != sig:
+            raise SignatureError("reply signature does not match")
+        return self.crypto.decrypt_unsigned(encrypt).message
