@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
-from ._receiver import Delivery, Outcome, Receiver, render_reply
+from ._receiver import Outcome, Receiver
 from ._routing import F, Router
+from ._runner import NotAccepting, Runner
 from ._settings import Settings
 from .crypto import WeComCrypto
 from .errors import PayloadTooLargeError
+from .inbox import Inbox, open_inbox
 from .models._base import Callback
 
 __all__ = ["WeComApp"]
@@ -22,17 +26,15 @@ __all__ = ["WeComApp"]
 log = logging.getLogger("wecom_callback")
 
 
-class _DispatchFailed(Exception):
-    """A handler raised; already logged with kind and dedupe key."""
-
-
 class WeComApp:
     """An ASGI app receiving one WeCom callback URL.
 
     ``WeComApp(token, encoding_aes_key, receive_id)`` or, for several receive ids
     (a suite's SuiteID and the provider's CorpID), ``receive_ids=[...]``. Other options
-    are the fields of :class:`~wecom_callback.Settings`. Register handlers with
-    :meth:`on`; serve with ``uvicorn module:app`` or mount under any path.
+    are the fields of :class:`~wecom_callback.Settings`; ``inbox`` also takes an
+    :class:`~wecom_callback.inbox.Inbox` instance. Register handlers with :meth:`on`;
+    serve with ``uvicorn module:app``, or mount under any path and enter
+    :meth:`lifespan` from the host application's lifespan.
     """
 
     def __init__(
@@ -44,8 +46,11 @@ class WeComApp:
         receive_ids: list[str] | tuple[str, ...] | None = None,
         settings: Settings | None = None,
         client: Any = None,
+        inbox: str | Inbox | None = None,
         **options: Any,
     ) -> None:
+        if isinstance(inbox, str):
+            options["inbox"] = inbox
         if settings is None:
             ids: tuple[str, ...] = tuple(receive_ids or ())
             if receive_id is not None:
@@ -61,16 +66,25 @@ class WeComApp:
         )
         self.router = Router("app")
         self.client = client
-        self.receiver = Receiver(self.crypto, self._dispatch)
+        self.inbox = inbox if isinstance(inbox, Inbox) else open_inbox(settings.inbox_url)
+        self.runner = Runner(
+            self.router, self.inbox, settings, self.resources, inline=settings.inline
+        )
+        self.receiver = Receiver(self.crypto, self.runner.receive)
+        self._starting: asyncio.Task[None] | None = None
 
     @classmethod
     def from_env(cls, **overrides: Any) -> WeComApp:
         """Build an app from ``WECOM_*`` environment variables; ``overrides`` win."""
         client = overrides.pop("client", None)
-        return cls(settings=Settings.from_env(**overrides), client=client)
+        inbox = overrides.pop("inbox", None)
+        if isinstance(inbox, str):
+            overrides["inbox"] = inbox
+            inbox = None
+        return cls(settings=Settings.from_env(**overrides), client=client, inbox=inbox)
 
     def __repr__(self) -> str:
-        return f"WeComApp(receive_ids={list(self.settings.receive_ids)!r})"
+        return f"WeComApp(receive_ids={list(self.settings.receive_ids)!r}, inbox={self.inbox!r})"
 
     # -- registration -------------------------------------------------------------
 
@@ -82,28 +96,31 @@ class WeComApp:
         """Add a router's handlers after the app's own."""
         self.router.include_router(router)
 
-    # -- dispatch -----------------------------------------------------------------
-
     def resources(self) -> dict[str, Any]:
         """What handlers can ask for by parameter name, besides ``ctx``."""
         return {"client": self.client}
 
-    async def _dispatch(self, delivery: Delivery) -> bytes | None:
-        model, ctx = delivery.model, delivery.ctx
-        resources = {**self.resources(), "ctx": ctx}
-        reply = None
-        for handler in self.router.matching(model):
-            try:
-                result = await handler.call(model, resources)
-            except Exception as exc:
-                log.error(
-                    "handler %s failed on kind=%s key=%s: %s",
-                    handler.id, model.kind, ctx.dedupe_key, type(exc).__name__, exc_info=exc,
-                )
-                raise _DispatchFailed from exc
-            if reply is None and result is not None:
-                reply = result
-        return None if reply is None else render_reply(reply, model)
+    # -- lifecycle ----------------------------------------------------------------
+
+    async def startup(self) -> None:
+        """Open the inbox and resume unfinished work (also done on the first request)."""
+        # Concurrent first requests share one start; a call after a stop starts anew.
+        if self._starting is None or (self._starting.done() and not self.runner.started):
+            self._starting = asyncio.ensure_future(self.runner.start())
+        await asyncio.shield(self._starting)
+
+    async def shutdown(self) -> None:
+        """Stop admitting, let in-flight handlers finish within the grace period, close."""
+        await self.runner.stop()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
+        """Lifespan for a host Starlette/FastAPI app: ``Starlette(lifespan=app.lifespan)``."""
+        await self.startup()
+        try:
+            yield
+        finally:
+            await self.shutdown()
 
     # -- ASGI ---------------------------------------------------------------------
 
@@ -130,12 +147,14 @@ class WeComApp:
             body = await self._read_body(request)
         except PayloadTooLargeError as exc:
             return Outcome.reject(exc)
+        if self._starting is None:  # first request, no lifespan: start lazily
+            await self.startup()
         client = request.client.host if request.client else None
         try:
             return await self.receiver.post(request.query_params, body, client)
-        except _DispatchFailed:
-            # WeCom redelivers on any non-200 answer.
-            return Outcome(500, b"handler failed; WeCom will retry")
+        except NotAccepting as exc:
+            # Not admitted, so not acknowledged: WeCom redelivers on any non-200.
+            return Outcome(503, f"not accepting callbacks now ({exc}); retry".encode())
 
     async def _read_body(self, request: Request) -> bytes:
         cap = self.settings.max_body_size
@@ -155,7 +174,14 @@ class WeComApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                try:
+                    await self.startup()
+                except Exception as exc:
+                    log.error("startup failed: %s", exc)
+                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":
+                await self.shutdown()
                 await send({"type": "lifespan.shutdown.complete"})
                 return

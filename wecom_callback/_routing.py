@@ -50,7 +50,16 @@ def _matches_value(actual: Any, wanted: Any) -> bool:
 class Handler:
     """One registered handler: what it matches and how to call it."""
 
-    __slots__ = ("filters", "func", "id", "inject", "is_async", "kind", "model_class", "takes_model")
+    __slots__ = (
+        "filters",
+        "func",
+        "id",
+        "inject",
+        "is_async",
+        "kind",
+        "model_class",
+        "takes_model",
+    )
 
     def __init__(
         self, func: Callable[..., Any], kind: str | type[Callback], filters: dict[str, Any]
@@ -163,7 +172,7 @@ class Router:
 
     def include_router(self, router: Router) -> None:
         """Add every handler of ``router`` (now and later) after this router's own."""
-        if router is self or self in router._ancestry():
+        if router is self or router in list(self._ancestry()):
             raise HandlerError("a router cannot include itself")
         self._children.append(router)
         router._parents.append(self)

@@ -28,6 +28,7 @@ _ENV = {
     "recovery_interval": "WECOM_RECOVERY_INTERVAL",
     "retention_days": "WECOM_RETENTION_DAYS",
     "shutdown_grace": "WECOM_SHUTDOWN_GRACE",
+    "inline": "WECOM_INLINE",
 }
 
 
@@ -64,6 +65,9 @@ class Settings(BaseModel):
     """How long done and dead records are kept (retries are suppressed meanwhile)."""
     shutdown_grace: float = Field(10.0, ge=0)
     """Seconds a shutdown waits for in-flight handlers before leaving them to recovery."""
+    inline: bool = True
+    """Run handlers in the receiving process (passive replies work); False leaves all
+    handling to ``wecom-callback worker`` processes."""
 
     @field_validator("receive_ids", mode="before")
     @classmethod
@@ -88,9 +92,7 @@ class Settings(BaseModel):
             if var in env and env[var] != "":
                 values[name] = env[var]
         values.update(overrides)
-        missing = [
-            _ENV[n] for n in ("token", "encoding_aes_key", "receive_ids") if n not in values
-        ]
+        missing = [_ENV[n] for n in ("token", "encoding_aes_key", "receive_ids") if n not in values]
         if missing:
             raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
         try:

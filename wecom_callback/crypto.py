@@ -89,9 +89,7 @@ class WeComCrypto:
 
     __slots__ = ("_dec_lock", "_ecb_decryptor", "_iv", "_key", "_token", "receive_ids")
 
-    def __init__(
-        self, token: str, encoding_aes_key: str, receive_ids: str | Iterable[str]
-    ) -> None:
+    def __init__(self, token: str, encoding_aes_key: str, receive_ids: str | Iterable[str]) -> None:
         if not isinstance(encoding_aes_key, str) or not _KEY_RE.fullmatch(encoding_aes_key):
             raise AESKeyError("EncodingAESKey must be exactly 43 characters of [A-Za-z0-9]")
         if not token:

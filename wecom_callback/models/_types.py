@@ -14,16 +14,21 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator
 
 __all__ = [
+    "BlankIsNone",
     "CsvInts",
     "CsvStrs",
     "OpenStrEnum",
     "OptFloat",
     "OptInt",
     "OptStr",
+    "OptUtcDatetime",
+    "TextList",
     "UtcDatetime",
     "as_list",
     "blank_to_none",
+    "items_in",
     "items_of",
+    "repeated",
 ]
 
 
@@ -76,6 +81,44 @@ def items_of(tag: str) -> BeforeValidator:
     return BeforeValidator(unwrap)
 
 
+def _present(values: list[Any]) -> list[Any]:
+    return [v for v in values if blank_to_none(v) is not None]
+
+
+def repeated() -> BeforeValidator:
+    """A repeated element (``Notifyer``, ``SpRecord``) as a list; empty occurrences dropped."""
+
+    def collect(value: Any) -> list[Any]:
+        return _present(as_list(value))
+
+    return BeforeValidator(collect)
+
+
+def items_in(tag: str) -> BeforeValidator:
+    """Children ``tag`` of one or more container elements, as one list.
+
+    Like :func:`items_of`, but a container that itself repeats (WeCom sends
+    ``<PicList><item/></PicList><PicList><item/></PicList>`` for several pictures) is
+    merged, and empty occurrences are dropped.
+    """
+
+    def collect(value: Any) -> list[Any]:
+        out: list[Any] = []
+        for container in as_list(value):
+            if isinstance(container, dict):
+                out.extend(as_list(container.get(tag)))
+        return _present(out)
+
+    return BeforeValidator(collect)
+
+
+def _to_utc_unless_zero(value: Any) -> Any:
+    value = _to_utc(value)
+    if isinstance(value, datetime) and value.timestamp() == 0:
+        return None
+    return value
+
+
 def _split_csv(value: Any) -> list[Any]:
     value = blank_to_none(value)
     if value is None:
@@ -87,6 +130,15 @@ def _split_csv(value: Any) -> list[Any]:
 
 UtcDatetime = Annotated[datetime, BeforeValidator(_to_utc)]
 """A Unix timestamp in seconds, as a UTC-aware datetime."""
+
+OptUtcDatetime = Annotated[datetime | None, BeforeValidator(_to_utc_unless_zero)]
+"""A Unix timestamp where ``0`` (or empty) means "not yet" (``SpTime``, ``ItemOpTime``)."""
+
+BlankIsNone = BeforeValidator(blank_to_none)
+"""Marker for ``Annotated[Model | None, BlankIsNone]``: an empty element means absent."""
+
+TextList = Annotated[list[str], repeated()]
+"""A repeated text element (``AuthAddOpenKfId``, ``MediaId``) as a list of strings."""
 
 OptInt = Annotated[int | None, BeforeValidator(blank_to_none)]
 """A number that WeCom may send empty."""

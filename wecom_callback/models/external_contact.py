@@ -6,12 +6,12 @@ WeCom documents: 客户联系 事件, https://developer.work.weixin.qq.com/docum
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Annotated, ClassVar
 
 from pydantic import Field
 
 from ._base import Event
-from ._types import OpenStrEnum, OptStr
+from ._types import BlankIsNone, OpenStrEnum, OptStr
 
 __all__ = [
     "AddExternalContactEvent",
@@ -23,6 +23,7 @@ __all__ = [
     "ExternalContactEvent",
     "MsgAuditApprovedEvent",
     "TransferFailEvent",
+    "TransferFailReason",
 ]
 
 _DOC = "https://developer.work.weixin.qq.com/document/path/92130"
@@ -40,8 +41,19 @@ class ExternalContactChangeType(OpenStrEnum):
     MSG_AUDIT_APPROVED = "msg_audit_approved"
 
 
+class TransferFailReason(OpenStrEnum):
+    """``FailReason`` values of ``transfer_fail``."""
+
+    CUSTOMER_REFUSED = "customer_refused"
+    CUSTOMER_LIMIT_EXCEED = "customer_limit_exceed"
+
+
 class ExternalContactEvent(Event):
-    """``change_external_contact`` with a ChangeType this version does not type (doc 92130)."""
+    """``change_external_contact`` with a ChangeType this version does not type.
+
+    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    (third-party InfoType form: https://developer.work.weixin.qq.com/document/path/92277)
+    """
 
     KIND: ClassVar[str] = "change_external_contact"
     DOC: ClassVar[str] = _DOC
@@ -55,7 +67,10 @@ class ExternalContactEvent(Event):
 
 
 class AddExternalContactEvent(ExternalContactEvent):
-    """A member added a customer (添加企业客户事件, doc 92130)."""
+    """A member added a customer (添加企业客户事件).
+
+    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    """
 
     CHANGE_TYPE: ClassVar[str] = "add_external_contact"
 
@@ -68,13 +83,19 @@ class AddExternalContactEvent(ExternalContactEvent):
 
 
 class EditExternalContactEvent(ExternalContactEvent):
-    """A member edited a customer (编辑企业客户事件, doc 92130)."""
+    """A member edited a customer (编辑企业客户事件).
+
+    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    """
 
     CHANGE_TYPE: ClassVar[str] = "edit_external_contact"
 
 
 class AddHalfExternalContactEvent(ExternalContactEvent):
-    """A customer added a member, pending the member's acceptance (doc 92130)."""
+    """A customer added a member without verification (外部联系人免验证添加成员事件).
+
+    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    """
 
     CHANGE_TYPE: ClassVar[str] = "add_half_external_contact"
 
@@ -85,7 +106,10 @@ class AddHalfExternalContactEvent(ExternalContactEvent):
 
 
 class DelExternalContactEvent(ExternalContactEvent):
-    """A member deleted a customer (删除企业客户事件, doc 92130)."""
+    """A member deleted a customer (删除企业客户事件).
+
+    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    """
 
     CHANGE_TYPE: ClassVar[str] = "del_external_contact"
 
@@ -94,24 +118,34 @@ class DelExternalContactEvent(ExternalContactEvent):
 
 
 class DelFollowUserEvent(ExternalContactEvent):
-    """A customer deleted the member (删除跟进成员事件, doc 92130)."""
+    """A customer deleted the member (删除跟进成员事件).
+
+    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    """
 
     CHANGE_TYPE: ClassVar[str] = "del_follow_user"
 
 
 class TransferFailEvent(ExternalContactEvent):
-    """A customer transfer failed (客户接替失败事件, doc 92130)."""
+    """A customer transfer failed (客户接替失败事件).
+
+    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    """
 
     CHANGE_TYPE: ClassVar[str] = "transfer_fail"
 
-    fail_reason: OptStr = Field(None, alias="FailReason")
+    fail_reason: Annotated[TransferFailReason | None, BlankIsNone] = Field(None, alias="FailReason")
     """``customer_refused`` or ``customer_limit_exceed``."""
 
 
 class MsgAuditApprovedEvent(ExternalContactEvent):
-    """A customer agreed to chat archiving (客户同意进行聊天内容存档事件, doc 92005)."""
+    """A customer agreed to chat archiving (客户同意进行聊天内容存档事件回调).
+
+    WeCom doc: 会话内容存档, https://developer.work.weixin.qq.com/document/path/92005
+    """
 
     CHANGE_TYPE: ClassVar[str] = "msg_audit_approved"
+    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/92005"
 
     welcome_code: OptStr = Field(None, alias="WelcomeCode")
     """Code for send_welcome_msg, when sent."""

@@ -25,7 +25,10 @@ _DOC = "https://developer.work.weixin.qq.com/document/path/90239"
 
 
 class TextMessage(Message):
-    """A text message (接收普通消息 / 文本消息, doc 90239)."""
+    """A text message (接收普通消息 / 文本消息).
+
+    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    """
 
     KIND: ClassVar[str] = "text"
     DOC: ClassVar[str] = _DOC
@@ -35,7 +38,10 @@ class TextMessage(Message):
 
 
 class ImageMessage(Message):
-    """An image message (接收普通消息 / 图片消息, doc 90239)."""
+    """An image message (接收普通消息 / 图片消息).
+
+    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    """
 
     KIND: ClassVar[str] = "image"
     DOC: ClassVar[str] = _DOC
@@ -47,7 +53,10 @@ class ImageMessage(Message):
 
 
 class VoiceMessage(Message):
-    """A voice message (接收普通消息 / 语音消息, doc 90239)."""
+    """A voice message (接收普通消息 / 语音消息).
+
+    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    """
 
     KIND: ClassVar[str] = "voice"
     DOC: ClassVar[str] = _DOC
@@ -59,7 +68,10 @@ class VoiceMessage(Message):
 
 
 class VideoMessage(Message):
-    """A video message (接收普通消息 / 视频消息, doc 90239)."""
+    """A video message (接收普通消息 / 视频消息).
+
+    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    """
 
     KIND: ClassVar[str] = "video"
     DOC: ClassVar[str] = _DOC
@@ -71,7 +83,10 @@ class VideoMessage(Message):
 
 
 class LocationMessage(Message):
-    """A location message (接收普通消息 / 位置消息, doc 90239)."""
+    """A location message (接收普通消息 / 位置消息).
+
+    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    """
 
     KIND: ClassVar[str] = "location"
     DOC: ClassVar[str] = _DOC
@@ -89,7 +104,10 @@ class LocationMessage(Message):
 
 
 class LinkMessage(Message):
-    """A link message (接收普通消息 / 链接消息, doc 90239)."""
+    """A link message (接收普通消息 / 链接消息).
+
+    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    """
 
     KIND: ClassVar[str] = "link"
     DOC: ClassVar[str] = _DOC

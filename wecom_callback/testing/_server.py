@@ -4,40 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Coroutine
 from types import TracebackType
-from typing import Any
+from typing import Any, TypeVar
 
 import uvicorn
 
+from .._serving import NotifyingServer
+
 __all__ = ["LiveServer"]
 
-
-class _Server(uvicorn.Server):
-    """uvicorn's server, signalling a thread-safe event once it is listening."""
-
-    def __init__(self, config: uvicorn.Config, ready: threading.Event) -> None:
-        super().__init__(config)
-        self.ready = ready
-
-    async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
-        if self.started:
-            self.ready.set()
+T = TypeVar("T")
 
 
 class LiveServer:
     """A real uvicorn server in a background thread, ready when ``start()`` returns.
 
     Use as a context manager: ``with LiveServer(app) as server: httpx.get(server.url)``.
-    It binds port 0 and reports the port it got; readiness is uvicorn's own flag.
+    It binds port 0 and reports the port it got; readiness is uvicorn's own startup.
     """
 
     def __init__(self, app: Any, *, timeout: float = 20.0, **config: Any) -> None:
         config.setdefault("log_level", "warning")
         config.setdefault("lifespan", "on")
         self.config = uvicorn.Config(app, host="127.0.0.1", port=0, **config)
-        self._ready = threading.Event()
-        self.server = _Server(self.config, self._ready)
+        self.server = NotifyingServer(self.config)
         self.timeout = timeout
         self._thread: threading.Thread | None = None
         self._error: BaseException | None = None
@@ -54,18 +45,24 @@ class LiveServer:
         except BaseException as exc:  # reported to the starting thread
             self._error = exc
         finally:
-            self._ready.set()
+            self.server.ready.set()
 
     def start(self) -> LiveServer:
         """Start the server and wait until it accepts connections."""
         self._thread = threading.Thread(target=self._run, name="wecom-live-server", daemon=True)
         self._thread.start()
-        if not self._ready.wait(self.timeout):
+        if not self.server.ready.wait(self.timeout):
             raise TimeoutError("uvicorn did not start in time")
         if self._error is not None or not self.server.started:
             raise RuntimeError("uvicorn failed to start") from self._error
-        self.port = self.server.servers[0].sockets[0].getsockname()[1]
+        self.port = self.server.port
         return self
+
+    def call(self, coro: Coroutine[Any, Any, T], timeout: float = 30) -> T:
+        """Run ``coro`` on the server's event loop (e.g. to read the app's inbox)."""
+        if self.server.loop is None:
+            raise RuntimeError("the server is not running")
+        return asyncio.run_coroutine_threadsafe(coro, self.server.loop).result(timeout)
 
     def stop(self) -> None:
         """Ask uvicorn to shut down gracefully and wait for it."""
@@ -77,6 +74,9 @@ class LiveServer:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         self.stop()

@@ -93,7 +93,7 @@ class Simulator:
         nonce: str | None = None,
         random_prefix: bytes | None = None,
     ) -> SimulatedRequest:
-        """The POST of a callback; ``plaintext`` is XML, or tag -> value for :func:`callback_xml`."""
+        """The POST of a callback: ``plaintext`` is XML, or tag -> value (see callback_xml)."""
         if isinstance(plaintext, Mapping):
             data = callback_xml(plaintext)
         else:

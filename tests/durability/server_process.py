@@ -1,0 +1,79 @@
+"""Run an app in its own uvicorn process on 127.0.0.1:0, to be killed for real."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+class ServerProcess:
+    """``python -m uvicorn TARGET --port 0``; ``url`` once uvicorn reports its port."""
+
+    def __init__(self, target: str, env: dict[str, str], *, timeout: float = 30) -> None:
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                target,
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--log-level",
+                "info",
+                "--no-access-log",
+            ],
+            cwd=ROOT,
+            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        self.log: list[str] = []
+        ready = threading.Event()
+        self.port = 0
+
+        def read() -> None:
+            assert self.proc.stderr is not None
+            for line in self.proc.stderr:
+                self.log.append(line)
+                found = re.search(r"Uvicorn running on http://127\.0\.0\.1:(\d+)", line)
+                if found:
+                    self.port = int(found.group(1))
+                    ready.set()
+            ready.set()
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
+        if not ready.wait(timeout) or not self.port:
+            self.kill()
+            raise RuntimeError("server did not start:\n" + "".join(self.log))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown, no flush, nothing."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self._reap()
+
+    def _reap(self) -> None:
+        self.proc.wait(60)
+        self._reader.join(10)
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+    def terminate(self) -> None:
+        """SIGTERM: uvicorn's graceful shutdown."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self._reap()

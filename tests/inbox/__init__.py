@@ -1,0 +1,1 @@
+"""The inbox conformance suite, run against memory, a real SQLite file and a real Redis."""

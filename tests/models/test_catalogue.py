@@ -1,0 +1,232 @@
+"""The catalogue as a whole: fixtures for every kind, raw kept, unknown kinds, docs current."""
+
+from __future__ import annotations
+
+import importlib.machinery
+import importlib.util
+import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import xmltodict
+from pydantic import BaseModel
+
+from wecom_callback._parsing import dispatch_key, parse_message
+from wecom_callback.models import (
+    Callback,
+    Event,
+    Message,
+    UnknownEvent,
+    UnknownMessage,
+    WeComModel,
+    lookup,
+    registered,
+)
+
+from . import (
+    test_app_events,
+    test_approval,
+    test_contact,
+    test_customer_acquisition,
+    test_external,
+    test_messages,
+    test_office,
+    test_suite,
+)
+from ._support import Case, fixture_names, load, read
+
+ALL_CASES: dict[str, Case] = {}
+for _module in (
+    test_messages,
+    test_app_events,
+    test_contact,
+    test_external,
+    test_customer_acquisition,
+    test_approval,
+    test_office,
+    test_suite,
+):
+    for _name, _case in _module.CASES.items():
+        assert _name not in ALL_CASES, _name
+        ALL_CASES[_name] = _case
+
+UNKNOWN_FIXTURES = {"unknown.msgtype", "unknown.event", "unknown.infotype"}
+
+# Kinds WeCom sends both as an Event (self-built apps) and as an InfoType (suites).
+DUAL_FORM_KINDS = {
+    "batch_job_result",
+    "share_agent_change",
+    "share_chain_change",
+    "change_contact",
+    "change_external_contact",
+    "change_external_chat",
+    "change_external_tag",
+    "customer_acquisition",
+    "change_school_contact",
+}
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_every_fixture_has_its_field_expectations() -> None:
+    names = set(fixture_names())
+    assert names == set(ALL_CASES) | UNKNOWN_FIXTURES
+
+
+def _parsed() -> dict[str, Callback]:
+    return {name: load(name) for name in fixture_names()}
+
+
+def test_every_registered_kind_has_a_fixture() -> None:
+    parsed = _parsed()
+    missing = []
+    for key, cls in registered().items():
+        hits = [
+            name
+            for name, model in parsed.items()
+            if type(model) is cls and lookup(*dispatch_key(model.raw)) is cls
+        ]
+        if not hits:
+            missing.append((key, cls.__name__))
+    assert not missing, f"registered kinds without a fixture: {missing}"
+
+
+@pytest.mark.parametrize("kind", sorted(DUAL_FORM_KINDS))
+def test_dual_form_kinds_have_event_and_info_fixtures(kind: str) -> None:
+    parsed = _parsed()
+    for (_, k, _change_type), cls in registered().items():
+        if k != kind:
+            continue
+        forms = {
+            "info" if model.raw.get("InfoType") else "event"
+            for model in parsed.values()
+            if type(model) is cls
+        }
+        if cls.CHANGE_TYPE is None and any(
+            c is not cls and issubclass(c, cls) for c in registered().values()
+        ):
+            # A family class that only catches unknown change types needs one fixture.
+            assert forms, cls.__name__
+            continue
+        assert forms == {"event", "info"}, f"{cls.__name__} fixtures cover {forms}"
+
+
+def _strip_blank_text(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {
+            k: _strip_blank_text(v)
+            for k, v in value.items()
+            if not (k == "#text" and isinstance(v, str) and not v.strip())
+        }
+    if isinstance(value, list):
+        return [_strip_blank_text(v) for v in value]
+    return value
+
+
+@pytest.mark.parametrize("name", fixture_names())
+def test_raw_round_trips(name: str) -> None:
+    xml = read(name)
+    expected = _strip_blank_text(xmltodict.parse(xml, strip_whitespace=False)["xml"])
+    model = parse_message(xml)
+    assert model.raw == expected
+    assert model.raw == parse_message(xml).raw
+
+
+def test_unknown_msgtype_keeps_everything() -> None:
+    model = load("unknown.msgtype")
+    assert type(model) is UnknownMessage
+    assert model.kind == "file"
+    assert model.msg_type == "file"
+    assert model.msg_id == 7400000000000000099
+    assert model.parse_error is None
+    assert model.raw["MediaId"] == "MEDIA_FILE"
+    assert model.raw["Title"] == "report.pdf"
+    assert set(model.raw) == {
+        "ToUserName",
+        "FromUserName",
+        "CreateTime",
+        "MsgType",
+        "MediaId",
+        "Title",
+        "MsgId",
+        "AgentID",
+    }
+
+
+def test_unknown_event_keeps_everything() -> None:
+    model = load("unknown.event")
+    assert type(model) is UnknownEvent
+    assert model.kind == "wedrive_file_change"
+    assert model.event == "wedrive_file_change"
+    assert model.change_type == "create"
+    assert model.parse_error is None
+    assert model.raw["FileId"] == ["f1", "f2"]
+    assert model.raw["Detail"] == {"Name": "a.txt", "Size": "42"}
+
+
+def test_unknown_infotype_keeps_everything() -> None:
+    model = load("unknown.infotype")
+    assert type(model) is UnknownEvent
+    assert model.kind == "enter_register_package"
+    assert model.info_type == "enter_register_package"
+    assert model.event is None
+    assert model.parse_error is None
+    assert model.raw["ServiceCorpId"] == "wwservice00000001"
+    assert model.raw["RegisterCode"] == "RC1"
+    assert model.raw["Extra"] == {"Key": ["k", "k2"]}
+
+
+def _models() -> list[type[BaseModel]]:
+    """Every registered class and every nested model they use."""
+    seen: dict[type[BaseModel], None] = {}
+    todo: list[type[BaseModel]] = list(registered().values())
+    while todo:
+        model = todo.pop()
+        if model in seen:
+            continue
+        seen[model] = None
+        for info in model.model_fields.values():
+            stack: list[Any] = [info.annotation]
+            while stack:
+                t = stack.pop()
+                stack.extend(getattr(t, "__args__", ()))
+                if isinstance(t, type) and issubclass(t, WeComModel):
+                    todo.append(t)
+    return list(seen)
+
+
+@pytest.mark.parametrize("model", _models(), ids=lambda m: m.__name__)
+def test_models_are_documented_and_addressed_by_tag(model: type[BaseModel]) -> None:
+    assert model.model_config.get("frozen") is True
+    assert model.__doc__ and model.__doc__.strip()
+    if issubclass(model, Callback):
+        assert model.DOC.startswith("https://developer.work.weixin.qq.com/document/path/")
+        assert "https://developer.work.weixin.qq.com/document/path/" in model.__doc__
+        assert model.__name__.endswith("Message" if issubclass(model, Message) else "Event")
+        assert issubclass(model, Message | Event)
+    for name, info in model.model_fields.items():
+        assert info.description, f"{model.__name__}.{name} has no docstring"
+        if name not in {"kind", "raw"}:
+            assert info.alias, f"{model.__name__}.{name} has no XML tag"
+
+
+def _load_generator() -> ModuleType:
+    path = ROOT / "scripts" / "gen_events_doc"
+    loader = importlib.machinery.SourceFileLoader("gen_events_doc", str(path))
+    spec = importlib.util.spec_from_loader("gen_events_doc", loader)
+    assert spec is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("gen_events_doc", module)
+    loader.exec_module(module)
+    return module
+
+
+def test_events_doc_is_current() -> None:
+    generator = _load_generator()
+    assert generator.is_current(), "docs/events.md is stale: run scripts/gen_events_doc"
+    text = (ROOT / "docs" / "events.md").read_text(encoding="utf-8")
+    assert "generated by scripts/gen_events_doc, do not edit" in text
+    for cls in registered().values():
+        assert f"`{cls.__name__}`" in text

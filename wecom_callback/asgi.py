@@ -1,0 +1,41 @@
+"""The deployable ASGI application: ``uvicorn --factory wecom_callback.asgi:create_app``.
+
+It serves ``WECOM_APP`` (``module:attribute`` of your WeComApp) or, when unset, a
+``WeComApp.from_env()`` that admits callbacks to the inbox for a worker to handle. The
+app is mounted at ``WECOM_PATH`` (default ``/``); ``GET /healthz`` answers ``ok``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Mount, Route
+
+from ._app import WeComApp
+
+__all__ = ["create_app"]
+
+
+async def _health(request: Request) -> PlainTextResponse:
+    return PlainTextResponse("ok")
+
+
+def create_app() -> Starlette:
+    """Build the served application from the environment."""
+    target = os.environ.get("WECOM_APP")
+    if target:
+        module_name, _, attr = target.partition(":")
+        app = getattr(importlib.import_module(module_name), attr or "app")
+        if not isinstance(app, WeComApp):
+            raise TypeError(f"WECOM_APP={target} is not a WeComApp")
+    else:
+        app = WeComApp.from_env()
+    path = os.environ.get("WECOM_PATH", "/").rstrip("/")
+    return Starlette(
+        routes=[Route("/healthz", _health), Mount(path or "/", app)],
+        lifespan=app.lifespan,
+    )
