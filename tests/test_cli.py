@@ -192,3 +192,5 @@ def test_demo_runs_and_prints_a_working_command(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(30)
+        if proc.stdout is not None:
+            proc.stdout.close()

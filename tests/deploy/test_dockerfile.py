@@ -99,4 +99,6 @@ def test_wheel_installs_and_the_cmd_serves(tmp_path: Path) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=30)
+        if proc.stderr is not None:
+            proc.stderr.close()
     assert shlex.split(shell)[0] == "exec"

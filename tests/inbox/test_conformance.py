@@ -321,8 +321,11 @@ class TestSharedStorage:
 
 
 def _admit_in_processes(url: str, keys: list[str], processes: int) -> dict[str, list[str]]:
-    """Run ``admit_keys`` in ``processes`` spawned processes at once; their new keys."""
-    ctx = multiprocessing.get_context("spawn")
+    """Run ``admit_keys`` in ``processes`` fresh processes at once; their new keys."""
+    # Not fork: this process has threads. A fork server pays the package import once,
+    # then forks each child from its single-threaded, already-importing process.
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(["tests.inbox._admitter"])
     barrier = ctx.Barrier(processes, timeout=60)
     results = ctx.Queue()
     workers = [

@@ -106,7 +106,10 @@ CASES: dict[str, Case] = {
     "close_inactive_agent": (CloseInactiveAgentEvent, event_header("close_inactive_agent")),
     "reopen_inactive_agent": (ReopenInactiveAgentEvent, event_header("reopen_inactive_agent")),
     "change_app_admin": (ChangeAppAdminEvent, event_header("change_app_admin")),
-    "unlicensed_notify": (UnlicensedNotifyEvent, event_header("unlicensed_notify", from_user="lisi")),
+    "unlicensed_notify": (
+        UnlicensedNotifyEvent,
+        event_header("unlicensed_notify", from_user="lisi"),
+    ),
     "click": (ClickEvent, {**event_header("click", from_user=MEMBER), "event_key": "V1001_TODAY"}),
     "view": (
         ViewEvent,
@@ -158,7 +161,11 @@ CASES: dict[str, Case] = {
     ),
     "taskcard_click": (
         TaskcardClickEvent,
-        {**event_header("taskcard_click", from_user=MEMBER), "event_key": "approve", "task_id": "task-1"},
+        {
+            **event_header("taskcard_click", from_user=MEMBER),
+            "event_key": "approve",
+            "task_id": "task-1",
+        },
     ),
     "template_card_event": (
         TemplateCardEvent,
@@ -208,4 +215,3 @@ def test_pictures_by_attribute_path() -> None:
     assert isinstance(ev, PicSysphotoEvent)
     assert ev.send_pics_info is not None
     assert ev.send_pics_info.pic_list[0].pic_md5_sum == "1b5f7c23b5bf75682a53e7b6d163e185"
-

@@ -103,7 +103,10 @@ CASES: dict[str, Case] = {
             "department": [],
         },
     ),
-    "change_contact.delete_user": (DeleteUserEvent, {**_event(CT.DELETE_USER), "user_id": "zhangsan"}),
+    "change_contact.delete_user": (
+        DeleteUserEvent,
+        {**_event(CT.DELETE_USER), "user_id": "zhangsan"},
+    ),
     "change_contact.delete_user.info": (
         DeleteUserEvent,
         {**_info(CT.DELETE_USER), "user_id": "lisi", "open_user_id": "woAbCdEf"},

@@ -107,7 +107,9 @@ CASES: dict[str, Case] = {
     ),
     "customer_acquisition.message_from_customer": (
         MessageFromCustomerEvent,
-        _event(CA.MESSAGE_FROM_CUSTOMER, user_id="zhangsan", external_user_id="wmEXT1", link_id=LINK),
+        _event(
+            CA.MESSAGE_FROM_CUSTOMER, user_id="zhangsan", external_user_id="wmEXT1", link_id=LINK
+        ),
     ),
     "customer_acquisition.message_from_customer.info": (
         MessageFromCustomerEvent,

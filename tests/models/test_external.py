@@ -61,7 +61,9 @@ def _chat(change: ExternalChatChangeType, *, info: bool = False) -> dict[str, An
 
 def _tag(change: ExternalTagChangeType, *, info: bool = False) -> dict[str, Any]:
     header = (
-        info_header("change_external_tag") if info else event_header("change_external_tag", agent_id=None)
+        info_header("change_external_tag")
+        if info
+        else event_header("change_external_tag", agent_id=None)
     )
     return {**header, "change_type": change}
 
@@ -93,7 +95,11 @@ CASES: dict[str, Case] = {
     ),
     "change_external_contact.add_half_external_contact": (
         AddHalfExternalContactEvent,
-        {**_contact(ECT.ADD_HALF_EXTERNAL_CONTACT), "state": "halfstate", "welcome_code": "WC_HALF"},
+        {
+            **_contact(ECT.ADD_HALF_EXTERNAL_CONTACT),
+            "state": "halfstate",
+            "welcome_code": "WC_HALF",
+        },
     ),
     "change_external_contact.add_half_external_contact.info": (
         AddHalfExternalContactEvent,

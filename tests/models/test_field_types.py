@@ -45,12 +45,21 @@ class Outer(WeComModel):
     [
         ({}, [], [], []),
         ({"Text": None, "Inner": None, "List": None}, [], [], []),
-        ({"Text": "a", "Inner": {"Value": "x"}, "List": {"item": {"Value": "y"}}}, ["a"], ["x"], ["y"]),
+        (
+            {"Text": "a", "Inner": {"Value": "x"}, "List": {"item": {"Value": "y"}}},
+            ["a"],
+            ["x"],
+            ["y"],
+        ),
         (
             {
                 "Text": ["a", None, "b"],
                 "Inner": [{"Value": "x"}, "\n  ", {"Value": "z"}],
-                "List": [{"item": [{"Value": "1"}, {"Value": "2"}]}, {"item": {"Value": "3"}}, None],
+                "List": [
+                    {"item": [{"Value": "1"}, {"Value": "2"}]},
+                    {"item": {"Value": "3"}},
+                    None,
+                ],
             },
             ["a", "b"],
             ["x", "z"],
@@ -58,7 +67,9 @@ class Outer(WeComModel):
         ),
     ],
 )
-def test_lists(data: dict[str, object], texts: list[str], inners: list[str], items: list[str]) -> None:
+def test_lists(
+    data: dict[str, object], texts: list[str], inners: list[str], items: list[str]
+) -> None:
     model = Outer.model_validate(data)
     assert model.texts == texts
     assert [i.value for i in model.inners] == inners

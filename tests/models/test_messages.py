@@ -25,7 +25,10 @@ CASES: dict[str, Case] = {
             "media_id": "MEDIA_IMG",
         },
     ),
-    "voice": (VoiceMessage, {**message_header("voice"), "media_id": "MEDIA_VOICE", "format": "amr"}),
+    "voice": (
+        VoiceMessage,
+        {**message_header("voice"), "media_id": "MEDIA_VOICE", "format": "amr"},
+    ),
     "video": (
         VideoMessage,
         {**message_header("video"), "media_id": "MEDIA_VIDEO", "thumb_media_id": "MEDIA_THUMB"},

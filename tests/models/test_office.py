@@ -60,7 +60,10 @@ CASES: dict[str, Case] = {
             "status": 1,
         },
     ),
-    "add_calendar": (AddCalendarEvent, {**event_header("add_calendar", from_user=MEMBER), "cal_id": CAL}),
+    "add_calendar": (
+        AddCalendarEvent,
+        {**event_header("add_calendar", from_user=MEMBER), "cal_id": CAL},
+    ),
     "modify_calendar": (
         ModifyCalendarEvent,
         {**event_header("modify_calendar", from_user=MEMBER), "cal_id": CAL},
@@ -75,15 +78,27 @@ CASES: dict[str, Case] = {
     ),
     "modify_schedule": (
         ModifyScheduleEvent,
-        {**event_header("modify_schedule", from_user=MEMBER), "cal_id": CAL, "schedule_id": SCHEDULE},
+        {
+            **event_header("modify_schedule", from_user=MEMBER),
+            "cal_id": CAL,
+            "schedule_id": SCHEDULE,
+        },
     ),
     "delete_schedule": (
         DeleteScheduleEvent,
-        {**event_header("delete_schedule", from_user=MEMBER), "cal_id": CAL, "schedule_id": SCHEDULE},
+        {
+            **event_header("delete_schedule", from_user=MEMBER),
+            "cal_id": CAL,
+            "schedule_id": SCHEDULE,
+        },
     ),
     "respond_schedule": (
         RespondScheduleEvent,
-        {**event_header("respond_schedule", from_user=MEMBER), "cal_id": CAL, "schedule_id": SCHEDULE},
+        {
+            **event_header("respond_schedule", from_user=MEMBER),
+            "cal_id": CAL,
+            "schedule_id": SCHEDULE,
+        },
     ),
     "book_meeting_room": (
         BookMeetingRoomEvent,
@@ -131,4 +146,3 @@ def test_kf_token_stays_out_of_repr() -> None:
     assert ev.token == KF_TOKEN
     assert KF_TOKEN not in repr(ev)
     assert "wkxxxxxxx" in repr(ev)
-

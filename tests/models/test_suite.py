@@ -102,7 +102,11 @@ CASES: dict[str, Case] = {
     ),
     "pay_for_app_success.info": (
         PayForAppSuccessEvent,
-        {**info_header("pay_for_app_success", auth_corp_id=None), "paid_corp_id": PAID, "order_id": "O0002"},
+        {
+            **info_header("pay_for_app_success", auth_corp_id=None),
+            "paid_corp_id": PAID,
+            "order_id": "O0002",
+        },
     ),
     "refund.info": (
         RefundEvent,
@@ -127,7 +131,7 @@ CASES: dict[str, Case] = {
             **info_header("license_refund", suite_id=None),
             "service_corp_id": SERVICE_CORP,
             "order_id": "OI00000001",
-            "order_status": "5",
+            "order_status": 5,
         },
     ),
     "auto_activate.info": (
