@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.machinery
 import importlib.util
+import re
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -35,7 +36,7 @@ from . import (
     test_office,
     test_suite,
 )
-from ._support import Case, fixture_names, load, read
+from ._support import AUTH_CORP, CORP, SERVICE_CORP, Case, fixture_names, load, read
 
 ALL_CASES: dict[str, Case] = {}
 for _module in (
@@ -137,45 +138,73 @@ def test_raw_round_trips(name: str) -> None:
 def test_unknown_msgtype_keeps_everything() -> None:
     model = load("unknown.msgtype")
     assert type(model) is UnknownMessage
-    assert model.kind == "file"
-    assert model.msg_type == "file"
+    assert (model.kind, model.msg_type, model.parse_error) == ("file", "file", None)
     assert model.msg_id == 7400000000000000099
-    assert model.parse_error is None
-    assert model.raw["MediaId"] == "MEDIA_FILE"
-    assert model.raw["Title"] == "report.pdf"
-    assert set(model.raw) == {
-        "ToUserName",
-        "FromUserName",
-        "CreateTime",
-        "MsgType",
-        "MediaId",
-        "Title",
-        "MsgId",
-        "AgentID",
+    assert model.raw == {
+        "ToUserName": CORP,
+        "FromUserName": "zhangsan",
+        "CreateTime": "1700000000",
+        "MsgType": "file",
+        "MediaId": "MEDIA_FILE",
+        "Title": "report.pdf",
+        "MsgId": "7400000000000000099",
+        "AgentID": "1000002",
     }
 
 
 def test_unknown_event_keeps_everything() -> None:
     model = load("unknown.event")
     assert type(model) is UnknownEvent
-    assert model.kind == "wedrive_file_change"
-    assert model.event == "wedrive_file_change"
+    assert (model.kind, model.event, model.parse_error) == ("wedrive_file_change",) * 2 + (None,)
     assert model.change_type == "create"
-    assert model.parse_error is None
-    assert model.raw["FileId"] == ["f1", "f2"]
-    assert model.raw["Detail"] == {"Name": "a.txt", "Size": "42"}
+    assert model.raw == {
+        "ToUserName": CORP,
+        "FromUserName": "sys",
+        "CreateTime": "1700000000",
+        "MsgType": "event",
+        "Event": "wedrive_file_change",
+        "ChangeType": "create",
+        "FileId": ["f1", "f2"],
+        "Detail": {"Name": "a.txt", "Size": "42"},
+    }
 
 
 def test_unknown_infotype_keeps_everything() -> None:
     model = load("unknown.infotype")
     assert type(model) is UnknownEvent
-    assert model.kind == "enter_register_package"
-    assert model.info_type == "enter_register_package"
-    assert model.event is None
+    assert (model.kind, model.info_type, model.event) == ("enter_register_package",) * 2 + (None,)
     assert model.parse_error is None
-    assert model.raw["ServiceCorpId"] == "wwservice00000001"
-    assert model.raw["RegisterCode"] == "RC1"
-    assert model.raw["Extra"] == {"Key": ["k", "k2"]}
+    assert model.raw == {
+        "ServiceCorpId": SERVICE_CORP,
+        "AuthCorpId": AUTH_CORP,
+        "InfoType": "enter_register_package",
+        "TimeStamp": "1700000100",
+        "RegisterCode": "RC1",
+        "Extra": {"Key": ["k", "k2"]},
+    }
+
+
+def _snake(tag: str) -> str:
+    """DESIGN.md's rule: split before a capital after a lowercase letter or digit, and
+    before the last capital of a run followed by a lowercase letter; then lowercase."""
+    tag = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", tag)
+    tag = re.sub(r"(?<=[A-Z])(?=[A-Z][a-z])", "_", tag)
+    return tag.lower()
+
+
+@pytest.mark.parametrize(
+    ("tag", "name"),
+    [
+        ("ExternalUserID", "external_user_id"),
+        ("OpenKfId", "open_kf_id"),
+        ("AgentID", "agent_id"),
+        ("SpNo", "sp_no"),
+        ("Location_X", "location_x"),
+        ("PicMd5Sum", "pic_md5_sum"),
+    ],
+)
+def test_snake_rule(tag: str, name: str) -> None:
+    assert _snake(tag) == name
 
 
 def _models() -> list[type[BaseModel]]:
@@ -208,8 +237,10 @@ def test_models_are_documented_and_addressed_by_tag(model: type[BaseModel]) -> N
         assert issubclass(model, Message | Event)
     for name, info in model.model_fields.items():
         assert info.description, f"{model.__name__}.{name} has no docstring"
-        if name not in {"kind", "raw"}:
+        assert "\n" not in info.description, f"{model.__name__}.{name}: docstring not one line"
+        if name not in {"kind", "raw", "parse_error"}:
             assert info.alias, f"{model.__name__}.{name} has no XML tag"
+            assert name == _snake(info.alias), f"{model.__name__}.{name} is not {info.alias}"
 
 
 def _load_generator() -> ModuleType:

@@ -16,10 +16,10 @@ from ._types import BlankIsNone, OptFloat, OptInt, OptStr, items_in
 __all__ = [
     "ClickEvent",
     "LocationSelectEvent",
+    "PicListItem",
     "PicPhotoOrAlbumEvent",
     "PicSysphotoEvent",
     "PicWeixinEvent",
-    "PictureMd5",
     "ScanCodeInfo",
     "ScancodePushEvent",
     "ScancodeWaitmsgEvent",
@@ -108,7 +108,7 @@ class ScancodeWaitmsgEvent(_ScanCodeEvent):
     DOC: ClassVar[str] = _DOC
 
 
-class PictureMd5(WeComModel):
+class PicListItem(WeComModel):
     """One ``PicList/item`` of ``SendPicsInfo``."""
 
     pic_md5_sum: OptStr = Field(None, alias="PicMd5Sum")
@@ -120,7 +120,7 @@ class SendPicsInfo(WeComModel):
 
     count: OptInt = Field(None, alias="Count")
     """How many pictures were sent."""
-    pic_list: Annotated[list[PictureMd5], items_in("item")] = Field(
+    pic_list: Annotated[list[PicListItem], items_in("item")] = Field(
         default_factory=list, alias="PicList"
     )
     """One entry per picture (a list even for one)."""
