@@ -44,40 +44,48 @@ def _check_prolog(data: bytes) -> None:
             return
 
 
-def _convert(el: Element) -> Any:
+def _convert(el: Element) -> dict[str, Any]:
+    """An element with children or attributes as xmltodict's dict.
+
+    Leaf children are read inline rather than through a recursive call: most elements
+    are leaves, and the call is what costs. A bare leaf's value is its text or None.
+    """
+    attrs = el.items()
+    out: dict[str, Any] = {"@" + k: v for k, v in attrs} if attrs else {}
+    text = el.text
     if not len(el):
-        if el.attrib:
-            leaf: dict[str, Any] = {"@" + k: v for k, v in el.attrib.items()}
-            if el.text:
-                leaf["#text"] = el.text
-            return leaf
-        return el.text or None
-    out: dict[str, Any] = {"@" + k: v for k, v in el.attrib.items()} if el.attrib else {}
-    texts = [el.text] if el.text else []
+        if text:  # a leaf with attributes keeps its text verbatim
+            out["#text"] = text
+        return out
+    # Is there text among the children? ``(x or " ")``: None and "" count as blank.
+    mixed = not (text or " ").isspace()
     for child in el:
-        value = _convert(child)
+        value = _convert(child) if len(child) or child.keys() else child.text or None
         tag = child.tag
         if tag in out:
             prev = out[tag]
-            if isinstance(prev, list):
+            # Values are str, dict or None, so a list here is one this loop made.
+            if type(prev) is list:
                 prev.append(value)
             else:
                 out[tag] = [prev, value]
         else:
             out[tag] = value
-        if child.tail:
-            texts.append(child.tail)
-    if texts:
-        joined = "".join(texts)
-        if joined.strip():
-            out["#text"] = joined
+        if not mixed:
+            mixed = not (child.tail or " ").isspace()
+    if mixed:
+        # Text among the children (rare): kept whole, as xmltodict keeps it.
+        parts = [text] + [child.tail for child in el]
+        out["#text"] = "".join(p for p in parts if p)
     return out
 
 
 def _parse_root(data: bytes | str) -> Element:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     _check_prolog(raw)
-    parser = XMLParser()
+    # The prolog check reads bytes as UTF-8 (ASCII), so the parser must too: a declared
+    # or BOM-detected encoding (UTF-16, EBCDIC) could otherwise hide a DOCTYPE from it.
+    parser = XMLParser(encoding="utf-8")
     try:
         parser.feed(raw)
         return parser.close()
@@ -92,13 +100,12 @@ def parse_xml(data: bytes | str) -> dict[str, Any]:
     well-formed, DTD-free document with element children under its root.
     """
     root = _parse_root(data)
+    if not len(root) and not root.keys():
+        return {}
     try:
-        value = _convert(root)
+        return _convert(root)
     except RecursionError:
         raise XMLParseError("XML is nested too deeply") from None
-    if not isinstance(value, dict):
-        return {}
-    return value
 
 
 class Envelope:

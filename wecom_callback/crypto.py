@@ -35,7 +35,7 @@ __all__ = ["EncryptedEnvelope", "Plaintext", "WeComCrypto", "cdata", "signature"
 
 _BLOCK = 32  # WeCom pads to 32-byte multiples, not AES's 16
 _KEY_RE = re.compile(r"[A-Za-z0-9]{43}")
-_B64_RE = re.compile(rb"[A-Za-z0-9+/]*={0,2}")
+_PADS = tuple(bytes((n,)) * n for n in range(_BLOCK + 1))  # _PADS[n]: n bytes of value n
 
 
 def signature(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
@@ -87,7 +87,7 @@ class WeComCrypto:
     and AI bots use it). The AES key schedule is built once here, not per message.
     """
 
-    __slots__ = ("_dec_lock", "_ecb_decryptor", "_iv", "_key", "_token", "receive_ids")
+    __slots__ = ("_cbc_decryptor", "_dec_lock", "_iv", "_key", "_token", "receive_ids")
 
     def __init__(self, token: str, encoding_aes_key: str, receive_ids: str | Iterable[str]) -> None:
         if not isinstance(encoding_aes_key, str) or not _KEY_RE.fullmatch(encoding_aes_key):
@@ -102,9 +102,9 @@ class WeComCrypto:
         self._key = key
         self._iv = key[:16]
         self.receive_ids: frozenset[str] = frozenset(ids)
-        # CBC decryption is ECB decryption XOR the previous block, so one ECB context
-        # (one key schedule) serves every message; the lock keeps it single-user.
-        self._ecb_decryptor = Cipher(algorithms.AES(key), modes.ECB()).decryptor()  # noqa: S305
+        # One CBC context (one key schedule) serves every message: building a Cipher per
+        # message costs more than decrypting it. The lock keeps the context single-user.
+        self._cbc_decryptor = Cipher(algorithms.AES(key), modes.CBC(self._iv)).decryptor()
         self._dec_lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -114,9 +114,13 @@ class WeComCrypto:
 
     def check_signature(self, msg_signature: str, timestamp: str, nonce: str, encrypt: str) -> None:
         """Raise :class:`SignatureError` unless ``msg_signature`` is right (constant time)."""
-        expected = signature(self._token, timestamp, nonce, encrypt).encode()
-        given = msg_signature.encode("utf-8", "surrogatepass")
-        if not hmac.compare_digest(expected, given):
+        expected = signature(self._token, timestamp, nonce, encrypt)
+        try:
+            # compare_digest takes ASCII str as is; it raises TypeError for other text.
+            ok = hmac.compare_digest(expected, msg_signature)
+        except TypeError:
+            ok = False
+        if not ok:
             raise SignatureError("msg_signature does not match the request")
 
     def verify_url(self, msg_signature: str, timestamp: str, nonce: str, echostr: str) -> str:
@@ -142,14 +146,14 @@ class WeComCrypto:
         if len(raw) < 32 or len(raw) % 16:
             raise DecryptError(f"ciphertext length {len(raw)} is not a multiple of 16 >= 32")
         with self._dec_lock:
-            blocks = self._ecb_decryptor.update(raw)
-        n = len(raw)
-        chained = int.from_bytes(blocks, "big") ^ int.from_bytes(self._iv + raw[:-16], "big")
-        buf = chained.to_bytes(n, "big")
+            # CBC's chaining value after a block is that ciphertext block, so decrypting
+            # the IV as a throwaway block restarts the shared context at the IV.
+            self._cbc_decryptor.update(self._iv)
+            buf = self._cbc_decryptor.update(raw)
         pad = buf[-1]
-        if not 1 <= pad <= _BLOCK or buf[-pad:] != bytes((pad,)) * pad:
+        if not 1 <= pad <= _BLOCK or not buf.endswith(_PADS[pad]):
             raise DecryptError("bad PKCS#7 padding")
-        end = n - pad
+        end = len(buf) - pad
         if end < 20:
             raise PlaintextError("decrypted buffer is shorter than its 20-byte header")
         msg_len = int.from_bytes(buf[16:20], "big")
@@ -165,19 +169,22 @@ class WeComCrypto:
 
     @staticmethod
     def _b64decode(text: str) -> bytes:
-        try:
-            data = text.encode("ascii")
-        except UnicodeEncodeError:
-            raise Base64DecodeError("ciphertext is not ASCII base64") from None
-        if len(data) % 4 or not _B64_RE.fullmatch(data):
+        if len(text) % 4:
             raise Base64DecodeError("ciphertext is not strict base64")
         try:
-            raw = base64.b64decode(data, validate=True)
+            # strict_mode refuses characters outside the alphabet (whitespace included),
+            # padding anywhere but at the end, and excess padding, in one C pass.
+            raw = binascii.a2b_base64(text, strict_mode=True)
         except binascii.Error:
             raise Base64DecodeError("ciphertext is not strict base64") from None
-        # Non-canonical encodings (stray bits in the last symbol) are refused too.
-        if base64.b64encode(raw) != data:
-            raise Base64DecodeError("ciphertext is not canonical base64")
+        except ValueError:  # a str with non-ASCII characters
+            raise Base64DecodeError("ciphertext is not ASCII base64") from None
+        # Non-canonical encodings (stray bits in the last symbol) are refused too. Only the
+        # final quantum can carry such bits, so re-encoding its 1-3 bytes is enough.
+        if raw:
+            tail = raw[-(len(raw) % 3 or 3) :]
+            if binascii.b2a_base64(tail, newline=False) != text[-4:].encode("ascii"):
+                raise Base64DecodeError("ciphertext is not canonical base64")
         return raw
 
     # -- encryption ---------------------------------------------------------------

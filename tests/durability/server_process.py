@@ -16,7 +16,14 @@ ROOT = Path(__file__).resolve().parents[2]
 class ServerProcess:
     """``python -m uvicorn TARGET --port 0``; ``url`` once uvicorn reports its port."""
 
-    def __init__(self, target: str, env: dict[str, str], *, timeout: float = 30) -> None:
+    def __init__(
+        self,
+        target: str,
+        env: dict[str, str],
+        *,
+        timeout: float = 30,
+        extra_args: list[str] | None = None,
+    ) -> None:
         self.proc = subprocess.Popen(
             [
                 sys.executable,
@@ -30,6 +37,7 @@ class ServerProcess:
                 "--log-level",
                 "info",
                 "--no-access-log",
+                *(extra_args or []),
             ],
             cwd=ROOT,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import queue
 import time
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 import pytest
 
@@ -224,7 +226,7 @@ class TestFailures:
         assert (record.status, record.attempts, record.owner) == (RecordStatus.PENDING, 0, None)
         assert record.next_attempt_at <= time.time()
         claimed = await inbox.claim("b", lease_seconds=LONG, limit=10)
-        assert [(r.key, r.handlers_done) for r in claimed] == [("k1", {"first"})]
+        assert [(r.key, r.handlers_done) for r in claimed] == [("k1", frozenset({"first"}))]
         assert await inbox.stats() == {"pending": 1, "done": 0, "dead": 0}
 
     async def test_retry_makes_a_backing_off_record_due_now(self, inbox: Inbox) -> None:
@@ -321,26 +323,42 @@ class TestSharedStorage:
 
 
 def _admit_in_processes(url: str, keys: list[str], processes: int) -> dict[str, list[str]]:
-    """Run ``admit_keys`` in ``processes`` fresh processes at once; their new keys."""
+    """Run ``admit_keys`` in ``processes`` fresh processes at once; their new keys.
+
+    Each process walks the keys from a different starting point, so they collide.
+    """
     # Not fork: this process has threads. A fork server pays the package import once,
-    # then forks each child from its single-threaded, already-importing process.
+    # then forks each child from its own single-threaded process.
     ctx = multiprocessing.get_context("forkserver")
     ctx.set_forkserver_preload(["tests.inbox._admitter"])
     barrier = ctx.Barrier(processes, timeout=60)
     results = ctx.Queue()
-    workers = [
-        ctx.Process(target=admit_keys, args=(url, keys, f"proc-{i}", barrier, results))
-        for i in range(processes)
-    ]
+    workers = []
+    for i in range(processes):
+        shift = i * len(keys) // processes
+        order = keys[shift:] + keys[:shift]
+        args = (url, order, f"proc-{i}", barrier, results)
+        workers.append(ctx.Process(target=admit_keys, args=args))
     for worker in workers:
         worker.start()
+    outcomes: dict[str, Any] = {}
+    deadline = time.monotonic() + 120
     try:
-        outcomes = dict(results.get(timeout=120) for _ in workers)
+        while len(outcomes) < processes and time.monotonic() < deadline:
+            try:
+                owner, outcome = results.get(timeout=0.5)
+            except queue.Empty:
+                # A child that died without reporting would otherwise cost the deadline.
+                if all(not w.is_alive() for w in workers) and results.empty():
+                    break
+                continue
+            outcomes[owner] = outcome
     finally:
         for worker in workers:
             worker.join(timeout=60)
         results.close()
         results.join_thread()
+    assert len(outcomes) == processes, f"only {sorted(outcomes)} reported back"
     for owner, outcome in outcomes.items():
         assert isinstance(outcome, list), f"{owner} failed:\n{outcome}"
     return outcomes

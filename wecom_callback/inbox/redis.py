@@ -71,7 +71,9 @@ local function keep_for(seconds)
 end
 """
 
-# Per-record scripts take KEYS = rec, dedupe, stream, pending, done, dead.
+# Per-record scripts take KEYS = rec, dedupe, stream, pending, done, dead. They touch the
+# stream's group through pcall: a script must never fail halfway (Lua does not roll back),
+# and a deleted group only costs parking hints; claim recreates it from id 0.
 
 _ADMIT = """
 -- ARGV: key, receive_id, kind, plaintext, received_at, owner, lease_until, now, retention
@@ -105,7 +107,7 @@ local f = redis.call('HMGET', KEYS[1], 'key', 'received_at', 'entry')
 if not f[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'done', 'lease_until', 0, 'updated_at', ARGV[2])
 redis.call('HDEL', KEYS[1], 'owner')
-if f[3] then redis.call('XACK', KEYS[3], ARGV[1], f[3]) end
+if f[3] then redis.pcall('XACK', KEYS[3], ARGV[1], f[3]) end
 index(f[1], 'done', f[2])
 keep_for(ARGV[3])
 return 1
@@ -120,14 +122,14 @@ redis.call('HSET', KEYS[1], 'last_error', ARGV[3], 'lease_until', 0, 'updated_at
 redis.call('HDEL', KEYS[1], 'owner')
 if ARGV[4] == '' then
   redis.call('HSET', KEYS[1], 'status', 'dead')
-  if f[3] then redis.call('XACK', KEYS[3], ARGV[1], f[3]) end
+  if f[3] then redis.pcall('XACK', KEYS[3], ARGV[1], f[3]) end
   index(f[1], 'dead', f[2])
   keep_for(ARGV[5])
 else
   redis.call('HSET', KEYS[1], 'next_attempt_at', ARGV[4])
   if f[3] and f[5] == 'pending' then
     -- Idle "since the epoch": the next claim looks at it and parks it until retry_at.
-    redis.call('XCLAIM', KEYS[3], ARGV[1], f[4] or ARGV[7], 0, f[3], 'IDLE', ARGV[6], 'JUSTID')
+    redis.pcall('XCLAIM', KEYS[3], ARGV[1], f[4] or ARGV[7], 0, f[3], 'IDLE', ARGV[6], 'JUSTID')
   end
 end
 return 1
@@ -138,7 +140,7 @@ _TAKE = """
 local f = redis.call('HMGET', KEYS[1], 'status', 'lease_until', 'next_attempt_at', 'entry')
 if f[1] ~= 'pending' or f[4] ~= ARGV[1] then
   -- Finished, purged, or superseded by a newer entry (retry of a dead letter).
-  redis.call('XACK', KEYS[3], ARGV[2], ARGV[1])
+  redis.pcall('XACK', KEYS[3], ARGV[2], ARGV[1])
   return {-1}
 end
 local now = tonumber(ARGV[4])
@@ -152,7 +154,7 @@ else
   idle = tonumber(ARGV[6]) - math.ceil((busy_until - now) * 1000)
 end
 if idle < 0 then idle = 0 end
-redis.call('XCLAIM', KEYS[3], ARGV[2], ARGV[3], 0, ARGV[1], 'IDLE', idle, 'JUSTID')
+redis.pcall('XCLAIM', KEYS[3], ARGV[2], ARGV[3], 0, ARGV[1], 'IDLE', idle, 'JUSTID')
 if not taken then return {0} end
 return {1, redis.call('HGETALL', KEYS[1])}
 """
@@ -163,7 +165,7 @@ local f = redis.call('HMGET', KEYS[1], 'owner', 'status', 'entry')
 if f[1] ~= ARGV[1] or f[2] ~= 'pending' then return 0 end
 redis.call('HSET', KEYS[1], 'lease_until', ARGV[2], 'updated_at', ARGV[3])
 if f[3] then
-  redis.call('XCLAIM', KEYS[3], ARGV[4], ARGV[1], 0, f[3], 'IDLE', ARGV[5], 'JUSTID')
+  redis.pcall('XCLAIM', KEYS[3], ARGV[4], ARGV[1], 0, f[3], 'IDLE', ARGV[5], 'JUSTID')
 end
 return 1
 """
@@ -175,7 +177,7 @@ if f[1] ~= ARGV[1] then return 0 end
 redis.call('HDEL', KEYS[1], 'owner')
 redis.call('HSET', KEYS[1], 'lease_until', 0, 'updated_at', ARGV[2])
 if f[2] == 'pending' and f[3] then
-  redis.call('XCLAIM', KEYS[3], ARGV[3], ARGV[1], 0, f[3], 'IDLE', ARGV[4], 'JUSTID')
+  redis.pcall('XCLAIM', KEYS[3], ARGV[3], ARGV[1], 0, f[3], 'IDLE', ARGV[4], 'JUSTID')
 end
 return 1
 """
@@ -195,7 +197,7 @@ if f[3] == 'dead' then
 elseif f[3] == 'pending' then
   redis.call('HSET', KEYS[1], 'attempts', 0, 'next_attempt_at', ARGV[2], 'updated_at', ARGV[2])
   if f[4] then
-    redis.call('XCLAIM', KEYS[3], ARGV[1], f[5] or ARGV[4], 0, f[4], 'IDLE', ARGV[3], 'JUSTID')
+    redis.pcall('XCLAIM', KEYS[3], ARGV[1], f[5] or ARGV[4], 0, f[4], 'IDLE', ARGV[3], 'JUSTID')
   end
 end
 return 1
@@ -462,11 +464,22 @@ class RedisInbox(Inbox):
 
     async def claim(self, owner: str, *, lease_seconds: float, limit: int) -> list[InboxRecord]:
         """Lease up to ``limit`` claimable records: stale entries first, then new ones."""
+        try:
+            if time.time() - self._last_maintenance >= self.maintenance_interval:
+                await self.maintain()
+            return await self._claim(owner, lease_seconds, limit)
+        except ResponseError as exc:
+            if "NOGROUP" not in str(exc):
+                raise
+        # The group (or the whole stream) was deleted under us: recreate it from id 0,
+        # so every entry still in the stream is found again.
+        await self._create_group(await self._redis())
+        return await self._claim(owner, lease_seconds, limit)
+
+    async def _claim(self, owner: str, lease_seconds: float, limit: int) -> list[InboxRecord]:
         client = await self._redis()
-        if time.time() - self._last_maintenance >= self.maintenance_interval:
-            await self.maintain()
         claimed: list[InboxRecord] = []
-        # Entries idle longer than a lease: a dead consumer's, or parked ones now due.
+        # Entries idle past the horizon: a dead consumer's, or parked ones now due.
         cursor: Any = "0-0"
         for _ in range(_MAX_ROUNDS):
             if len(claimed) >= limit:

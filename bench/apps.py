@@ -1,0 +1,91 @@
+"""The apps bench/throughput.py serves, and the uvicorn launcher that serves one of them.
+
+``python -m bench.apps floor`` or ``python -m bench.apps wecom`` (from the repository
+root) runs one uvicorn server process on 127.0.0.1, on a port the OS picks, and prints
+that port on stdout as its first line once the socket is bound. Settings are those of
+``uvicorn --loop uvloop --http httptools --no-access-log --log-level warning`` (asyncio
+and h11 when uvloop or httptools are not installed); the socket is bound here, as
+uvicorn's own multi-worker mode does, so the port is known without an info-level log.
+
+* ``floor``: a bare Starlette app whose ``POST /wecom`` reads the body and answers an
+  empty 200: the HTTP floor.
+* ``wecom``: a :class:`~wecom_callback.WeComApp` on the inbox named by ``BENCH_INBOX``
+  (``memory://``, ``sqlite:///...``, ``redis://...``) with one async handler for every
+  kind that does nothing and returns None, so each POST is verified, decrypted, parsed,
+  admitted, dispatched and answered with an empty 200.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from wecom_callback import WeComApp
+from wecom_callback.models import Callback
+
+TOKEN = "BenchTok3n"
+AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+CORP_ID = "ww0123456789abcdef"
+AGENT_ID = 1000002
+PATH = "/wecom"
+
+LOOP = "uvloop" if importlib.util.find_spec("uvloop") else "asyncio"
+HTTP = "httptools" if importlib.util.find_spec("httptools") else "h11"
+
+
+async def _empty(request: Request) -> Response:
+    await request.body()
+    return Response(status_code=200)
+
+
+def make_floor() -> Starlette:
+    """Starlette, one POST route, an empty 200."""
+    return Starlette(routes=[Route(PATH, _empty, methods=["POST"])])
+
+
+def make_wecom(inbox: str | None = None) -> WeComApp:
+    """A WeComApp on ``inbox`` (default: ``$BENCH_INBOX``) with one no-op async handler."""
+    app = WeComApp(TOKEN, AES_KEY, CORP_ID, inbox=inbox or os.environ["BENCH_INBOX"])
+
+    @app.on("*")
+    async def noop(model: Callback) -> None:
+        return None
+
+    return app
+
+
+APPS = {"floor": make_floor, "wecom": make_wecom}
+
+
+def serve(name: str) -> None:
+    """Serve ``APPS[name]`` with uvicorn on 127.0.0.1:0; print the port first."""
+    import uvicorn
+
+    app: Any = APPS[name]()
+    config = uvicorn.Config(
+        app,
+        host="127.0.0.1",
+        port=0,
+        loop=LOOP,
+        http=HTTP,
+        access_log=False,
+        log_level="warning",
+        lifespan="on",
+    )
+    server = uvicorn.Server(config)
+    sock = config.bind_socket()
+    print(sock.getsockname()[1], flush=True)
+    server.run(sockets=[sock])
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2 or sys.argv[1] not in APPS:
+        sys.exit(f"usage: python -m bench.apps {{{'|'.join(APPS)}}}")
+    serve(sys.argv[1])

@@ -1,0 +1,104 @@
+"""What only the SQLite backend promises: WAL, one schema, group commit, a clean close."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import time
+from pathlib import Path
+
+import pytest
+
+from wecom_callback.inbox import NewCallback, SQLiteInbox
+
+
+def callback(key: str) -> NewCallback:
+    return NewCallback(key, "ww-corp", "text", b"<xml/>", time.time())
+
+
+@pytest.fixture
+async def inbox(tmp_path: Path) -> SQLiteInbox:
+    return SQLiteInbox(tmp_path / "inbox.db")
+
+
+async def test_file_is_wal_with_the_documented_schema(inbox: SQLiteInbox) -> None:
+    await inbox.start()
+    await inbox.close()
+    with sqlite3.connect(inbox.path) as conn:
+        assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        columns = [row[1] for row in conn.execute("PRAGMA table_info(records)")]
+        indexes = {row[1] for row in conn.execute("PRAGMA index_list(records)")}
+    conn.close()
+    assert columns == [
+        "key", "receive_id", "kind", "plaintext", "received_at", "status", "handlers_done",
+        "attempts", "last_error", "reply", "owner", "lease_until", "next_attempt_at",
+        "updated_at",
+    ]  # fmt: skip
+    assert {"records_claim", "records_received"} <= indexes
+
+
+async def test_concurrent_admissions_share_commits(inbox: SQLiteInbox) -> None:
+    await inbox.start()
+    before = inbox._commits  # private: the count of transactions, kept for this test
+    results = await asyncio.gather(
+        *(inbox.admit(callback(f"k{n}"), owner="w", lease_seconds=30) for n in range(100))
+    )
+    assert all(a.new for a in results)
+    assert inbox._commits - before < 50
+    await inbox.close()
+
+
+async def test_admit_is_committed_when_it_returns(inbox: SQLiteInbox) -> None:
+    await inbox.admit(callback("k1"), owner="w", lease_seconds=30)
+    # Another connection (as another process would) sees it at once.
+    with sqlite3.connect(inbox.path) as conn:
+        assert conn.execute("SELECT owner FROM records WHERE key = 'k1'").fetchone() == ("w",)
+    conn.close()
+    await inbox.close()
+
+
+async def test_close_finishes_queued_work_then_refuses_more(inbox: SQLiteInbox) -> None:
+    await inbox.start()
+    pending = [
+        asyncio.ensure_future(inbox.admit(callback(f"k{n}"), owner="w", lease_seconds=30))
+        for n in range(20)
+    ]
+    await asyncio.sleep(0)  # let every admit reach the queue
+    await inbox.close()
+    assert all(task.result().new for task in pending)
+    assert not any(t.is_alive() for t in [inbox._thread] if t is not None)
+    with pytest.raises(RuntimeError, match="closed"):
+        await inbox.get("k1")
+    await inbox.close()  # a second close is harmless
+    reopened = SQLiteInbox(inbox.path)
+    assert (await reopened.stats())["pending"] == 20
+    await reopened.close()
+
+
+async def test_a_failing_operation_does_not_undo_its_batch(inbox: SQLiteInbox) -> None:
+    await inbox.start()
+
+    def broken(conn: sqlite3.Connection) -> None:
+        conn.execute("INSERT INTO records (key) VALUES ('half')")  # violates NOT NULL
+
+    results = await asyncio.gather(
+        inbox.admit(callback("before"), owner="w", lease_seconds=30),
+        inbox._call(broken),
+        inbox.admit(callback("after"), owner="w", lease_seconds=30),
+        return_exceptions=True,
+    )
+    assert isinstance(results[1], sqlite3.IntegrityError)
+    assert await inbox.get("before") is not None
+    assert await inbox.get("after") is not None
+    assert (await inbox.stats())["pending"] == 2
+    await inbox.close()
+
+
+async def test_an_unusable_path_fails_start_and_later_calls(tmp_path: Path) -> None:
+    (tmp_path / "file").write_text("not a directory")
+    inbox = SQLiteInbox(tmp_path / "file" / "inbox.db")
+    with pytest.raises(OSError):
+        await inbox.start()
+    with pytest.raises(RuntimeError, match="closed"):
+        await inbox.get("k1")
+    await inbox.close()
