@@ -6,16 +6,16 @@
 -- F holds one request per line, "PATH?QUERY<TAB>BODY" (see throughput.py). Each wrk
 -- thread keeps its own disjoint slice of the file (thread i of T: lines i*N/T+1 ..
 -- (i+1)*N/T), so threads start at different offsets and never send the same line; a
--- thread that runs past the end of its slice starts over and counts a wrap, which
--- done() reports so the caller can tell that some request was sent twice.
+-- thread that runs past the end of its slice starts over, and done() reports how many
+-- requests repeated an earlier one, so the caller can tell and redo the run.
 --
 -- rate=RPS paces the requests with delay(): each thread owns RPS/T of the rate and
 -- hands out send slots on an absolute schedule (so the mean offered rate is exact even
 -- though wrk's timers are whole milliseconds). When the server falls behind, slots are
 -- in the past, delay() is 0, and the run degrades to closed-loop at -c connections.
 --
--- quota=N makes the threads stop after N requests in all (the caller then ends wrk
--- with SIGINT).
+-- quota=N makes the threads send N requests in all, then idle (the caller ends wrk
+-- with SIGINT once it has seen them all answered).
 --
 -- done() prints one "BENCH key=value ..." line for the caller to parse.
 
@@ -47,7 +47,6 @@ local requests = {}
 local count = 0
 local position = 0
 sent = 0
-wrapped = 0
 slice_size = 0
 
 function init(args)
@@ -85,10 +84,32 @@ function init(args)
     error("rotate.lua: thread " .. index .. " got no requests from " .. opts.file)
   end
 
+  local interval = nil -- ms between this thread's sends, when paced
   if opts.rate ~= nil then
-    local interval = 1000.0 * n_threads / tonumber(opts.rate) -- ms between this thread's sends
+    interval = 1000.0 * n_threads / tonumber(opts.rate)
+  end
+  local share = nil -- this thread's part of the quota
+  if opts.quota ~= nil then
+    local total = tonumber(opts.quota)
+    share = math.floor(total / n_threads)
+    if index == 0 then
+      share = share + total - share * n_threads
+    end
+  end
+
+  if interval ~= nil or share ~= nil then
     local next_slot = nil
+    local granted = 0
     delay = function()
+      granted = granted + 1 -- delay() runs once before each request()
+      if share ~= nil and granted > share then
+        -- Quota reached: park the connection (an hour) rather than stop the thread,
+        -- which would close connections whose requests are still in flight.
+        return 3600000
+      end
+      if interval == nil then
+        return 0
+      end
       local now = now_ms()
       if next_slot == nil then
         next_slot = now
@@ -102,26 +123,12 @@ function init(args)
       return math.floor(wait + 0.5)
     end
   end
-
-  if opts.quota ~= nil then
-    local total = tonumber(opts.quota)
-    local share = math.floor(total / n_threads)
-    if index == 0 then
-      share = share + total - share * n_threads
-    end
-    response = function(status, headers, body)
-      if sent >= share then
-        wrk.thread:stop()
-      end
-    end
-  end
 end
 
 function request()
   position = position + 1
   if position > count then
     position = 1
-    wrapped = wrapped + 1
   end
   sent = sent + 1
   return requests[position]
@@ -130,23 +137,27 @@ end
 -- main state again ------------------------------------------------------------------
 
 function done(summary, latency, _requests)
-  local wraps, sent_total, slices = 0, 0, 0
-  for _, thread in ipairs(threads) do
-    wraps = wraps + (thread:get("wrapped") or 0)
-    sent_total = sent_total + (thread:get("sent") or 0)
-    slices = slices + (thread:get("slice_size") or 0)
+  -- wrk calls request() once on thread 1 before the run, to check the request parses;
+  -- that call sends nothing, so thread 1 really sent one request fewer than it counted.
+  local sent_total, slices, repeats = 0, 0, 0
+  for i, thread in ipairs(threads) do
+    local really_sent = (thread:get("sent") or 0) - ((i == 1) and 1 or 0)
+    local slice = thread:get("slice_size") or 0
+    sent_total = sent_total + really_sent
+    slices = slices + slice
+    repeats = repeats + math.max(0, really_sent - slice)
   end
   local e = summary.errors
   io.write(
     string.format(
-      "BENCH requests=%d duration_us=%d sent=%d pool=%d wraps=%d"
+      "BENCH requests=%d duration_us=%d sent=%d pool=%d repeats=%d"
         .. " err_connect=%d err_read=%d err_write=%d err_status=%d err_timeout=%d"
         .. " p50_us=%d p90_us=%d p99_us=%d max_us=%d mean_us=%.1f\n",
       summary.requests,
       summary.duration,
       sent_total,
       slices,
-      wraps,
+      repeats,
       e.connect,
       e.read,
       e.write,

@@ -66,7 +66,11 @@ class WeComApp:
         )
         self.router = Router("app")
         self.client = client
-        self.inbox = inbox if isinstance(inbox, Inbox) else open_inbox(settings.inbox_url)
+        self.inbox = (
+            inbox
+            if isinstance(inbox, Inbox)
+            else open_inbox(settings.inbox_url, retention=settings.retention_days * 86400)
+        )
         self.runner = Runner(
             self.router, self.inbox, settings, self.resources, inline=settings.inline
         )

@@ -51,12 +51,11 @@ def model_from_dict(data: dict[str, Any]) -> Callback:
     """Build the typed model for a parsed callback dict (the children of ``<xml>``)."""
     family, kind, change_type = dispatch_key(data)
     cls = lookup(family, kind, change_type)
-    payload = dict(data)
-    payload["kind"] = kind
-    payload["raw"] = data
+    payload = {**data, "kind": kind, "raw": data}
     if cls is not None:
         try:
-            return cls.model_validate(payload)
+            # The core validator itself: model_validate only adds argument handling.
+            return cls.__pydantic_validator__.validate_python(payload)  # type: ignore[no-any-return]
         except ValidationError as exc:
             # Keep the callback rather than drop it; log where, never the values.
             where = _where(exc)

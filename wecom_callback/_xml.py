@@ -20,7 +20,14 @@ _WS = b" \t\r\n"
 
 
 def _check_prolog(data: bytes) -> None:
-    """Refuse DOCTYPE (and any other ``<!`` declaration) before the root element."""
+    """Refuse DOCTYPE (and any other ``<!`` declaration) before the root element.
+
+    The scan reads ``data`` as UTF-8. Expat would still read UTF-16/32 from a BOM or
+    from the byte pattern of ``<?``, where the scan cannot see a DOCTYPE; such text
+    always has NUL bytes and UTF-8 XML never does, so NUL bytes are refused.
+    """
+    if b"\0" in data:
+        raise XMLParseError("NUL bytes: the document is not UTF-8 XML")
     pos = 0
     if data.startswith(b"\xef\xbb\xbf"):
         pos = 3
@@ -83,8 +90,8 @@ def _convert(el: Element) -> dict[str, Any]:
 def _parse_root(data: bytes | str) -> Element:
     raw = data.encode("utf-8") if isinstance(data, str) else data
     _check_prolog(raw)
-    # The prolog check reads bytes as UTF-8 (ASCII), so the parser must too: a declared
-    # or BOM-detected encoding (UTF-16, EBCDIC) could otherwise hide a DOCTYPE from it.
+    # The prolog check reads bytes as UTF-8, so the parser must too: this overrides a
+    # declared encoding (an EBCDIC one could hide a DOCTYPE from the check).
     parser = XMLParser(encoding="utf-8")
     try:
         parser.feed(raw)

@@ -1,6 +1,6 @@
 """One contract, three backends: every test here runs on memory, SQLite and Redis alike.
 
-Time-dependent checks use short leases (0.2 s) and wait by polling ``claim`` until a
+Time-dependent checks use short leases (0.3 s) and wait by polling ``claim`` until a
 deadline, never by sleeping a fixed time and hoping.
 """
 
@@ -19,7 +19,7 @@ from tests.inbox._admitter import admit_keys
 from tests.inbox.conftest import Backend
 from wecom_callback.inbox import Inbox, InboxRecord, NewCallback, RecordStatus
 
-SHORT = 0.2
+SHORT = 0.3
 LONG = 30.0
 DEADLINE = 10.0
 
@@ -182,7 +182,7 @@ class TestLeases:
 class TestFailures:
     async def test_retry_at_is_respected(self, inbox: Inbox) -> None:
         await inbox.admit(callback(), owner="a", lease_seconds=LONG)
-        retry_at = time.time() + 0.3
+        retry_at = time.time() + 0.5
         await inbox.fail("k1", "ValueError: boom", retry_at=retry_at)
         record = await inbox.get("k1")
         assert record is not None

@@ -120,3 +120,12 @@ def test_redis_is_imported_only_when_chosen_and_its_absence_is_explained() -> No
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert "pip install wecom-callback[redis]" in done.stdout
+
+
+def test_retention_reaches_redis_unless_the_url_sets_it() -> None:
+    from wecom_callback.inbox.redis import RedisInbox
+
+    inbox = open_inbox("redis://127.0.0.1:6379/0", retention=3600)
+    assert isinstance(inbox, RedisInbox) and inbox.retention == 3600
+    inbox = open_inbox("redis://127.0.0.1:6379/0?retention=60", retention=3600)
+    assert isinstance(inbox, RedisInbox) and inbox.retention == 60

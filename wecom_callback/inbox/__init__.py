@@ -48,8 +48,11 @@ __all__ = [
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
-def open_inbox(url: str) -> Inbox:
+def open_inbox(url: str, *, retention: float | None = None) -> Inbox:
     """The inbox ``url`` names (see the module docs); call ``await inbox.start()`` next.
+
+    ``retention`` (seconds) is how long done and dead records are kept where the backend
+    expires them itself (Redis); a ``retention=`` option in the URL wins.
 
     Raises :class:`~wecom_callback.errors.ConfigurationError` for an unknown scheme, a bad
     option, or a Redis URL when the ``redis`` package is not installed.
@@ -67,6 +70,8 @@ def open_inbox(url: str) -> Inbox:
             return SQLiteInbox(path, busy_timeout=_number(url, options, "busy_timeout"))
         return SQLiteInbox(path)
     if scheme in _REDIS_SCHEMES:
+        if retention is not None and "retention" not in options:
+            options["retention"] = repr(retention)
         return _open_redis(url, options)
     raise ConfigurationError(
         f"unknown inbox URL scheme {parts.scheme!r} in {_safe(url)!r}: use memory://,"
