@@ -55,7 +55,8 @@ def model_from_dict(data: dict[str, Any]) -> Callback:
     if cls is not None:
         try:
             # The core validator itself: model_validate only adds argument handling.
-            return cls.__pydantic_validator__.validate_python(payload)  # type: ignore[no-any-return]
+            model: Callback = cls.__pydantic_validator__.validate_python(payload)
+            return model
         except ValidationError as exc:
             # Keep the callback rather than drop it; log where, never the values.
             where = _where(exc)
