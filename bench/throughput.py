@@ -16,8 +16,10 @@ signed, encrypted callback (its own MsgId, nonce and ciphertext), pre-generated 
 test kit's ``Simulator`` into a file that the script rotates through; each phase gets
 fresh callbacks and enough of them that none repeats (a repeat would measure the
 dedupe fast path; the Lua script counts repeats and such a run is redone on more).
-On a machine with two or more CPUs the server process is pinned to one CPU and wrk
-(plus redis-server and this script) to another, so neither starves the other.
+On a machine with two or more CPUs the server processes are pinned to one CPU and wrk
+(plus redis-server and this script) to another, so neither starves the other; the
+servers not under test are paused (SIGSTOP) meanwhile, so that their background loops
+(recovery, lease renewal) do not take the server CPU from the one being measured.
 
 Phases:
 
@@ -148,6 +150,7 @@ class Server:
             cmd = ["taskset", "-c", str(cpu), *cmd]  # taskset execs: same pid
         self.log_path = workdir / f"server-{label}.log"
         self._log = self.log_path.open("wb")
+        self.paused = False
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -209,8 +212,20 @@ class Server:
                 return int(line.split()[1])
         raise RuntimeError(f"no VmRSS for pid {self.pid}")
 
+    def pause(self) -> None:
+        """SIGSTOP: an idle server's background loops must not run on the server CPU."""
+        if not self.paused and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGSTOP)
+            self.paused = True
+
+    def resume(self) -> None:
+        if self.paused and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
+        self.paused = False
+
     def stop(self) -> None:
         """SIGTERM (uvicorn's graceful shutdown), SIGKILL after 20 s; idempotent."""
+        self.resume()
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -408,6 +423,12 @@ class Bench:
     ) -> WrkResult:
         """One run; a wecom target that got a repeated request is run again on a bigger pool."""
         server = self.servers[target]
+        for other in self.servers.values():
+            if other is not server:
+                other.pause()
+        if server.paused:
+            server.resume()
+            time.sleep(0.5)  # let it run the timers that fell due while it was paused
         for _ in range(3):
             cpu_before = server.cpu_seconds()
             result = run_wrk(server.url, pool[0], self.mode, duration=duration, rate=rate)
@@ -495,14 +516,15 @@ def run(mode: Mode, quick: bool) -> int:
                 target, mode.latency, rate=res.median_rps(target) / 2, fresh=pools.make, pool=pool
             )
 
-        total, pending = sqlite_counts(sqlite_db)
-        sqlite_check = (
-            f"sqlite inbox after phases 1-2: {total} records ({pending} pending) for "
-            f"{bench.answered.get('sqlite', 0)} requests answered within wrk's runs (each a "
-            "distinct callback; requests still in flight when a run ends are admitted too)"
-        )
         bench.stop_all()
         bench.servers.clear()
+        # After the graceful stops, so that no handler is still under way.
+        total, pending = sqlite_counts(sqlite_db)
+        sqlite_check = (
+            f"sqlite inbox after phases 1-2: {total} records ({pending} pending), "
+            f"{bench.answered.get('sqlite', 0)} requests answered within wrk's runs (each a "
+            "distinct callback; those in flight when a run ends are admitted too)"
+        )
 
         # Phase 3: RSS of a fresh SQLite-inbox server after 10k and 100k callbacks.
         rss = measure_rss(bench, pools, mode)
@@ -568,8 +590,8 @@ def print_setup(
     )
     if plan:
         print(
-            f"pinning: each server process on CPU {plan[1]}; wrk, redis-server and this "
-            f"script on CPU {plan[0]}"
+            f"pinning: each server process on CPU {plan[1]} (those not under test paused with "
+            f"SIGSTOP); wrk, redis-server and this script on CPU {plan[0]}"
         )
     else:
         print("pinning: none (fewer than 2 CPUs or no taskset)")

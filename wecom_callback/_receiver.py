@@ -50,6 +50,9 @@ class Delivery:
 
     model: Callback
     ctx: CallbackContext
+    instruction: bool = False
+    """A third-party instruction callback (``InfoType``): answered ``success`` at once,
+    never with a passive reply (WeCom wants auth events answered within 1000 ms)."""
 
 
 Dispatch = Callable[[Delivery], Awaitable[bytes | None]]
@@ -120,7 +123,10 @@ class Receiver:
             plaintext=plain.message,
             client_addr=client_addr,
         )
-        reply = await self.dispatch(Delivery(model, ctx))
+        instruction = "InfoType" in data
+        reply = await self.dispatch(Delivery(model, ctx, instruction))
+        if instruction:
+            return Outcome(200, b"success")  # the literal WeCom requires on instruction URLs
         if reply is None:
             return Outcome(200)
         return self.seal(reply, plain.receive_id, nonce)

@@ -164,6 +164,8 @@ class Runner:
             self._poke()
             return None
         run = self._launch(admitted.record, delivery.model, ctx)
+        if delivery.instruction:
+            return None  # acknowledged at once; the handlers go on in the background
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(run.finished.wait(), self.settings.reply_budget)
         return run.reply

@@ -195,3 +195,32 @@ def test_handler_receives_model_and_context(serve: Serve, sim: Simulator) -> Non
     ((model, ctx),) = got
     assert model.kind == "text" and ctx.plaintext == req.plaintext
     assert ctx.client_addr == "127.0.0.1" and ctx.attempt == 1
+
+
+def test_suite_instruction_callbacks_get_success_at_once(serve: Serve, tmp_path: Path) -> None:
+    suite = Simulator(TOKEN, KEY, "wwsuite0123")
+    app = WeComApp(TOKEN, KEY, receive_ids=["wwsuite0123", CORP], inbox="memory://")
+    gate = threading.Event()
+    tickets: list[str] = []
+
+    @app.on("suite_ticket")
+    def store(ev: Any) -> str:
+        gate.wait(10)  # slow work must not delay the answer
+        tickets.append(ev.suite_ticket)
+        return "ignored: instruction callbacks take no passive reply"
+
+    server = serve(app)
+    req = suite.callback(
+        {
+            "SuiteId": "wwsuite0123",
+            "InfoType": "suite_ticket",
+            "TimeStamp": 1700000000,
+            "SuiteTicket": "TICKET",
+        }
+    )
+    r = httpx.post(req.url(server.url), content=req.body)
+    assert (r.status_code, r.content) == (200, b"success")
+    r = httpx.post(req.url(server.url), content=req.body)  # a retry: success again
+    assert (r.status_code, r.content) == (200, b"success")
+    gate.set()
+    wait_for(lambda: tickets == ["TICKET"])
