@@ -15,7 +15,8 @@ The load generator is ``wrk`` with ``bench/rotate.lua``. Every request is a dist
 signed, encrypted callback (its own MsgId, nonce and ciphertext), pre-generated with the
 test kit's ``Simulator`` into a file that the script rotates through; each phase gets
 fresh callbacks and enough of them that none repeats (a repeat would measure the
-dedupe fast path; the Lua script counts repeats and such a run is redone on more).
+dedupe fast path; the Lua script counts repeats and such a run is redone on more; the
+floor, which parses nothing, shares the inboxes' files and may go round them).
 On a machine with two or more CPUs the server processes are pinned to one CPU and wrk
 (plus redis-server and this script) to another, so neither starves the other; the
 servers not under test are paused (SIGSTOP) meanwhile, so that their background loops
@@ -409,7 +410,6 @@ class Bench:
     server_cpu: int | None
     servers: dict[str, Server] = field(default_factory=dict)
     answered: dict[str, int] = field(default_factory=dict)
-    pools: Pools | None = None
     redo_notes: list[str] = field(default_factory=list)
 
     def measure(
@@ -463,7 +463,7 @@ def run(mode: Mode, quick: bool) -> int:
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wecom-bench-")))
         pools = Pools(workdir)
-        bench = Bench(mode, workdir, server_cpu, pools=pools)
+        bench = Bench(mode, workdir, server_cpu)
         redis_url = stack.enter_context(redis_server())
         stack.callback(bench.stop_all)  # runs before redis-server and the temp dir go
         sqlite_db = workdir / "inbox-sqlite.db"

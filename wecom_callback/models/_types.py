@@ -146,8 +146,8 @@ OptInt = Annotated[int | None, BeforeValidator(blank_to_none)]
 OptFloat = Annotated[float | None, BeforeValidator(blank_to_none)]
 """A decimal (coordinates, precision) that WeCom may send empty."""
 
-OptStr = Annotated[str | None, BeforeValidator(blank_to_none)]
-"""Text that WeCom may send empty or leave out."""
+OptStr = str | None
+"""Text that WeCom may send empty (``None``) or leave out; kept verbatim otherwise."""
 
 CsvStrs = Annotated[list[str], BeforeValidator(_split_csv)]
 """Comma-separated text as a list of strings."""
