@@ -88,3 +88,43 @@ def test_envelope() -> None:
     assert (env.encrypt, env.to_user_name, env.agent_id) == ("abc=", "ww1", "7")
     with pytest.raises(XMLParseError, match="Encrypt"):
         read_envelope(b"<xml><ToUserName>x</ToUserName></xml>")
+
+
+ENVELOPES = [
+    b"<xml><ToUserName><![CDATA[ww1]]></ToUserName><Encrypt><![CDATA[abc=]]></Encrypt>"
+    b"<AgentID><![CDATA[218]]></AgentID></xml>",
+    b"<xml>\n<ToUserName>ww1</ToUserName>\n<AgentID>1000002</AgentID>\n"
+    b"<Encrypt>abc=</Encrypt>\n</xml>\n",
+    b"<xml><Encrypt><![CDATA[abc=]]></Encrypt><AgentID></AgentID></xml>",
+    "<xml><ToUserName>企业</ToUserName><Encrypt>abc=</Encrypt></xml>".encode(),
+]
+
+
+@pytest.mark.parametrize("body", ENVELOPES)
+def test_envelope_fast_path_agrees_with_the_parser(body: bytes) -> None:
+    from wecom_callback._xml import _parse_root, _read_flat
+
+    flat = _read_flat(body)
+    assert flat is not None
+    root = _parse_root(body)
+    assert flat.encrypt == (root.findtext("Encrypt") or "").strip()
+    assert flat.to_user_name == (root.findtext("ToUserName") or None)
+    assert flat.agent_id == (root.findtext("AgentID") or None)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b"<!DOCTYPE x><xml><Encrypt>a</Encrypt></xml>",
+        b"<xml><Encrypt>&lol;</Encrypt></xml>",
+        b"<xml><Encrypt>a</Encrypt><Encrypt>b</Encrypt></xml>",
+        b"<xml><A><B>x</B></A><Encrypt>a</Encrypt></xml>",
+        b'<xml><Encrypt a="1">a</Encrypt></xml>',
+        b"<xml><Encrypt>a</Encrypt></xml>trailing",
+        b"<xml><!-- c --><Encrypt>a</Encrypt></xml>",
+    ],
+)
+def test_unusual_envelopes_take_the_full_parser(body: bytes) -> None:
+    from wecom_callback._xml import _read_flat
+
+    assert _read_flat(body) is None

@@ -7,9 +7,8 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator, Callable
 from typing import Any
+from urllib.parse import parse_qsl
 
-from starlette.requests import Request
-from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from ._receiver import Outcome, Receiver
@@ -24,6 +23,10 @@ from .models._base import Callback
 __all__ = ["WeComApp"]
 
 log = logging.getLogger("wecom_callback")
+
+
+class _Disconnected(Exception):
+    """The client went away before its body arrived."""
 
 
 class WeComApp:
@@ -129,50 +132,65 @@ class WeComApp:
     # -- ASGI ---------------------------------------------------------------------
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "lifespan":
+        if scope["type"] == "http":
+            try:
+                outcome = await self._http(scope, receive)
+            except _Disconnected:
+                return  # nobody to answer; nothing was admitted
+            headers = [
+                (b"content-type", outcome.content_type.encode()),
+                (b"content-length", str(len(outcome.body)).encode()),
+            ]
+            if outcome.code is not None:
+                headers.append((b"x-wecom-error-code", str(outcome.code).encode()))
+            await send(
+                {"type": "http.response.start", "status": outcome.status, "headers": headers}
+            )
+            await send({"type": "http.response.body", "body": outcome.body})
+        elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
-            return
-        if scope["type"] != "http":
-            return
-        request = Request(scope, receive)
-        outcome = await self.handle(request)
-        response = Response(outcome.body, outcome.status, media_type=outcome.content_type)
-        if outcome.code is not None:
-            response.headers["X-WeCom-Error-Code"] = str(outcome.code)
-        await response(scope, receive, send)
 
-    async def handle(self, request: Request) -> Outcome:
-        """Answer one HTTP request (GET verification or POST callback)."""
-        if request.method == "GET":
-            return self.receiver.get(request.query_params)
-        if request.method != "POST":
+    async def _http(self, scope: Scope, receive: Receive) -> Outcome:
+        # Plain ASGI on purpose: this is the per-callback hot path.
+        method = scope["method"]
+        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        if method == "GET":
+            return self.receiver.get(query)
+        if method != "POST":
             return Outcome(405, b"only GET (URL verification) and POST (callbacks)")
         try:
-            body = await self._read_body(request)
+            body = await self._read_body(scope, receive)
         except PayloadTooLargeError as exc:
             return Outcome.reject(exc)
         if self._starting is None:  # first request, no lifespan: start lazily
             await self.startup()
-        client = request.client.host if request.client else None
+        client = scope.get("client")
         try:
-            return await self.receiver.post(request.query_params, body, client)
+            return await self.receiver.post(query, body, client[0] if client else None)
         except NotAccepting as exc:
             # Not admitted, so not acknowledged: WeCom redelivers on any non-200.
             return Outcome(503, f"not accepting callbacks now ({exc}); retry".encode())
 
-    async def _read_body(self, request: Request) -> bytes:
+    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
         cap = self.settings.max_body_size
-        declared = request.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > cap:
-            raise PayloadTooLargeError(f"body of {declared} bytes is over the {cap}-byte cap")
+        for name, value in scope["headers"]:
+            if name == b"content-length" and value.isdigit() and int(value) > cap:
+                raise PayloadTooLargeError(
+                    f"body of {value.decode()} bytes is over the {cap}-byte cap"
+                )
         chunks: list[bytes] = []
         size = 0
-        async for chunk in request.stream():
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise _Disconnected
+            chunk = message.get("body", b"")
             size += len(chunk)
             if size > cap:
                 raise PayloadTooLargeError(f"body is over the {cap}-byte cap")
             chunks.append(chunk)
-        return b"".join(chunks)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

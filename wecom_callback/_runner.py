@@ -42,12 +42,17 @@ class NotAccepting(Exception):
 class _Run:
     """One attempt at a record's handlers, watched by the request that admitted it."""
 
-    __slots__ = ("finished", "reply", "task")
+    __slots__ = ("finished", "reply", "started", "task")
 
     def __init__(self) -> None:
-        self.finished = asyncio.Event()
+        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self.reply: bytes | None = None
         self.task: asyncio.Task[None] | None = None
+        self.started = time.monotonic()
+
+    def finish(self) -> None:
+        if not self.finished.done():
+            self.finished.set_result(None)
 
 
 class Runner:
@@ -70,6 +75,7 @@ class Runner:
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._runs: dict[str, _Run] = {}
         self._recovery: asyncio.Task[None] | None = None
+        self._leases: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
         self._accepting = False
         self._started = False
@@ -85,6 +91,7 @@ class Runner:
         self._wake = asyncio.Event()  # bound to the loop that serves
         self._started = True
         self._accepting = True
+        self._leases = asyncio.create_task(self._lease_loop(), name="wecom-leases")
         if recover:
             self._recovery = asyncio.create_task(self._recovery_loop(), name="wecom-recovery")
 
@@ -111,6 +118,7 @@ class Runner:
             self._recovery.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recovery
+            self._recovery = None
         pending = {r.task for r in self._runs.values() if r.task is not None}
         if pending:
             _, still = await asyncio.wait(pending, timeout=self.settings.shutdown_grace)
@@ -118,6 +126,11 @@ class Runner:
                 task.cancel()
             if still:
                 await asyncio.wait(still)
+        if self._leases is not None:
+            self._leases.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._leases
+            self._leases = None
         await self.inbox.close()
         self._started = False
 
@@ -166,8 +179,7 @@ class Runner:
         run = self._launch(admitted.record, delivery.model, ctx)
         if delivery.instruction:
             return None  # acknowledged at once; the handlers go on in the background
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(run.finished.wait(), self.settings.reply_budget)
+        await asyncio.wait((run.finished,), timeout=self.settings.reply_budget)
         return run.reply
 
     # -- running handlers ---------------------------------------------------------
@@ -183,7 +195,6 @@ class Runner:
         self, record: InboxRecord, model: Callback, ctx: CallbackContext, run: _Run
     ) -> None:
         key = record.key
-        keeper = asyncio.create_task(self._keep_lease(key))
         try:
             handlers = [h for h in self.router.matching(model) if h.id not in record.handlers_done]
             resources = {**self.resources(), "ctx": ctx}
@@ -211,7 +222,7 @@ class Runner:
                 if failed or i < len(handlers) - 1:
                     await self.inbox.handler_done(key, handler.id)
             run.reply = reply
-            run.finished.set()
+            run.finish()
             if failed:
                 await self._failed(record, "; ".join(failed))
             else:
@@ -221,8 +232,7 @@ class Runner:
             await asyncio.shield(self.inbox.release(key, self.owner))
             raise
         finally:
-            run.finished.set()
-            keeper.cancel()
+            run.finish()
 
     async def _failed(self, record: InboxRecord, error: str) -> None:
         attempts = record.attempts + 1
@@ -236,16 +246,20 @@ class Runner:
         await self.inbox.fail(record.key, error, retry_at=time.time() + delay)
         asyncio.get_running_loop().call_later(delay, self._poke)
 
-    async def _keep_lease(self, key: str) -> None:
-        period = self.settings.lease_seconds / 3
+    async def _lease_loop(self) -> None:
+        # One loop renews every long-running record's lease (not a task per callback).
+        lease = self.settings.lease_seconds
         while True:
-            await asyncio.sleep(period)
-            try:
-                if not await self.inbox.renew(key, self.owner, self.settings.lease_seconds):
-                    log.warning("lease on key=%s was lost; another process may resume it", key)
-                    return
-            except Exception as exc:
-                log.warning("lease renewal for key=%s failed: %s", key, type(exc).__name__)
+            await asyncio.sleep(lease / 3)
+            horizon = time.monotonic() - lease / 3
+            for key, run in list(self._runs.items()):
+                if run.started > horizon or run.finished.done():
+                    continue
+                try:
+                    if not await self.inbox.renew(key, self.owner, lease):
+                        log.warning("lease on key=%s was lost; another process may resume", key)
+                except Exception as exc:
+                    log.warning("lease renewal for key=%s failed: %s", key, type(exc).__name__)
 
     # -- recovery -----------------------------------------------------------------
 

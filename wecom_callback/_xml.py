@@ -9,6 +9,7 @@ change a user's message), while whitespace between child elements is ignored.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 from xml.etree.ElementTree import Element, ParseError, XMLParser
 
@@ -126,8 +127,45 @@ class Envelope:
         self.agent_id = agent_id
 
 
+# An envelope is a flat run of simple elements; such a body is read with two regex
+# passes instead of a parser. Anything else (attributes, comments, entities, nesting,
+# a DTD) does not match and goes through the full, DTD-refusing parser.
+_SIMPLE = rb"<([A-Za-z]{1,32})>(?:<!\[CDATA\[([^\]]*)\]\]>|([^<&\]]*))</\1>"
+_FLAT_CHECK = re.compile(
+    rb"\s*<xml>\s*(?:<([A-Za-z]{1,32})>(?:<!\[CDATA\[[^\]]*\]\]>|[^<&\]]*)</\1>\s*)*</xml>\s*"
+)
+_ELEMENT = re.compile(_SIMPLE)
+
+
+def _read_flat(body: bytes) -> Envelope | None:
+    if not _FLAT_CHECK.fullmatch(body):
+        return None
+    fields: dict[bytes, bytes] = {}
+    for m in _ELEMENT.finditer(body):
+        if m.group(1) in fields:
+            return None  # a repeated tag: let the parser decide
+        value = m.group(2) if m.group(2) is not None else m.group(3)
+        fields[m.group(1)] = value
+    encrypt = fields.get(b"Encrypt")
+    if not encrypt or not encrypt.strip():
+        return None
+    try:
+        to_user = fields.get(b"ToUserName")
+        agent = fields.get(b"AgentID")
+        return Envelope(
+            encrypt.strip().decode("ascii"),
+            None if to_user is None else to_user.decode("utf-8") or None,
+            None if agent is None else agent.decode("utf-8") or None,
+        )
+    except UnicodeDecodeError:
+        return None
+
+
 def read_envelope(body: bytes) -> Envelope:
     """Read ``<xml><ToUserName/><AgentID/><Encrypt/></xml>``; ``Encrypt`` is required."""
+    flat = _read_flat(body)
+    if flat is not None:
+        return flat
     root = _parse_root(body)
     encrypt = to_user = agent = None
     for child in root:

@@ -9,11 +9,13 @@ Design:
   so writers from several uvicorn workers queue for the lock instead of failing.
 * All SQLite work runs off the event loop in one writer thread per inbox, on its own
   connection. The thread drains its queue and runs every queued operation in ONE
-  transaction (``BEGIN IMMEDIATE``, one savepoint per operation so a failing one does
-  not undo its neighbours), commits once, then resolves each caller's future. This group
-  commit is what lets ``synchronous=FULL`` (an fsync per commit) stay fast: fifty
-  concurrent admissions cost one or two fsyncs, and ``admit`` still returns only after
-  its own row is on disk.
+  transaction (``BEGIN IMMEDIATE``), commits once, then resolves each caller's future.
+  This group commit is what lets ``synchronous=FULL`` (an fsync per commit) stay fast:
+  fifty concurrent admissions cost one or two fsyncs, and ``admit`` still returns only
+  after its own row is on disk. The batch runs optimistically, with no per-operation
+  savepoints; if any operation raises, the whole transaction is rolled back and the
+  batch re-run with one savepoint per operation, so a failing operation fails alone and
+  never undoes its neighbours.
 """
 
 from __future__ import annotations
@@ -76,6 +78,14 @@ _NOW: Any = object()
 #: Upper bound on operations per transaction, so one huge burst cannot starve fsyncs.
 _MAX_BATCH = 512
 
+#: Prepared statements kept per connection (the inbox uses a few dozen distinct ones).
+_STATEMENT_CACHE = 256
+
+_INSERT = (
+    f"INSERT OR IGNORE INTO records ({_COLUMNS})"
+    " VALUES (?, ?, ?, ?, ?, 'pending', '[]', 0, NULL, NULL, ?, ?, 0, ?)"
+)
+
 
 @dataclass(slots=True, eq=False)
 class _Op:
@@ -112,6 +122,25 @@ def _notify(
         loop.call_soon_threadsafe(_resolve, future, ok, value)
 
 
+def _resolve_all(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
+    for future, ok, value in outcomes:
+        _resolve(future, ok, value)
+
+
+def _notify_all(outcomes: list[tuple[_Op, bool, Any]]) -> None:
+    """Resolve a batch's futures with one wake-up per event loop, not one per operation."""
+    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
+    for op, ok, value in outcomes:
+        by_loop.setdefault(op.loop, []).append((op.future, ok, value))
+    for loop, resolved in by_loop.items():
+        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting
+            loop.call_soon_threadsafe(_resolve_all, resolved)
+
+
+def _handlers(text: str) -> frozenset[str]:
+    return frozenset() if text == "[]" else frozenset(json.loads(text))
+
+
 def _record(row: Sequence[Any]) -> InboxRecord:
     return InboxRecord(
         key=row[0],
@@ -120,7 +149,7 @@ def _record(row: Sequence[Any]) -> InboxRecord:
         plaintext=bytes(row[3]),
         received_at=float(row[4]),
         status=RecordStatus(row[5]),
-        handlers_done=frozenset(json.loads(row[6])),
+        handlers_done=_handlers(row[6]),
         attempts=int(row[7]),
         last_error=row[8],
         reply=None if row[9] is None else bytes(row[9]),
@@ -207,7 +236,12 @@ class SQLiteInbox(Inbox):
 
     def _connect(self) -> sqlite3.Connection:
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        conn = sqlite3.connect(
+            self.path,
+            timeout=self.busy_timeout,
+            isolation_level=None,
+            cached_statements=_STATEMENT_CACHE,
+        )
         try:
             conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
             # Switching a fresh file to WAL needs an exclusive lock, and SQLite reports
@@ -273,28 +307,49 @@ class SQLiteInbox(Inbox):
                 return
 
     def _run_batch(self, conn: sqlite3.Connection, batch: list[_Op]) -> None:
+        begin = "BEGIN IMMEDIATE" if any(op.write for op in batch) else "BEGIN"
         outcomes: list[tuple[_Op, bool, Any]] = []
         try:
-            conn.execute("BEGIN IMMEDIATE" if any(op.write for op in batch) else "BEGIN")
-            for op in batch:
-                conn.execute("SAVEPOINT op")
-                try:
-                    value = op.run(conn)
-                except Exception as exc:
-                    conn.execute("ROLLBACK TO op")
-                    outcomes.append((op, False, exc))
-                else:
-                    outcomes.append((op, True, value))
-                conn.execute("RELEASE op")
-            conn.execute("COMMIT")
+            conn.execute(begin)
+            try:
+                # Optimistic: no savepoints. Nearly every batch has no failing operation.
+                outcomes = [(op, True, op.run(conn)) for op in batch]
+            except Exception:
+                if conn.in_transaction:  # some errors already rolled it back
+                    conn.execute("ROLLBACK")
+                outcomes = self._run_isolated(conn, batch, begin)
+            else:
+                conn.execute("COMMIT")
+                self._commits += 1
         except Exception as exc:
             if conn.in_transaction:
                 conn.execute("ROLLBACK")
             outcomes = [(op, False, exc) for op in batch]
-        else:
-            self._commits += 1
-        for op, ok, value in outcomes:
-            _notify(op.loop, op.future, ok, value)
+        _notify_all(outcomes)
+
+    def _run_isolated(
+        self, conn: sqlite3.Connection, batch: list[_Op], begin: str
+    ) -> list[tuple[_Op, bool, Any]]:
+        """Re-run a batch that had a failing operation, each operation in its own savepoint.
+
+        The caller rolled the optimistic attempt back, so this starts from a clean slate;
+        the failing operation's own changes are undone, its neighbours' committed.
+        """
+        outcomes: list[tuple[_Op, bool, Any]] = []
+        conn.execute(begin)
+        for op in batch:
+            conn.execute("SAVEPOINT op")
+            try:
+                value = op.run(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO op")
+                outcomes.append((op, False, exc))
+            else:
+                outcomes.append((op, True, value))
+            conn.execute("RELEASE op")
+        conn.execute("COMMIT")
+        self._commits += 1
+        return outcomes
 
     def _shutdown(self, error: Exception, stops: list[_Stop]) -> None:
         with self._lock:
@@ -318,25 +373,25 @@ class SQLiteInbox(Inbox):
     async def admit(self, callback: NewCallback, *, owner: str, lease_seconds: float) -> Admitted:
         """Insert ``callback`` unless its key exists; returns after the insert committed."""
 
+        c = callback
+
         def run(conn: sqlite3.Connection) -> Admitted:
             now = time.time()
+            lease_until = now + lease_seconds
             inserted = conn.execute(
-                f"INSERT OR IGNORE INTO records ({_COLUMNS})"
-                " VALUES (?, ?, ?, ?, ?, 'pending', '[]', 0, NULL, NULL, ?, ?, 0, ?)",
-                (
-                    callback.key,
-                    callback.receive_id,
-                    callback.kind,
-                    callback.plaintext,
-                    callback.received_at,
-                    owner,
-                    now + lease_seconds,
-                    now,
-                ),
+                _INSERT,
+                (c.key, c.receive_id, c.kind, c.plaintext, c.received_at, owner, lease_until, now),
             ).rowcount  # sqlite3_changes(): 0 when the key already existed
-            record = _fetch(conn, callback.key)
-            assert record is not None
-            return Admitted(new=inserted == 1, record=record)
+            if inserted == 1:
+                # Exactly the row just written (REAL columns read back as float).
+                record = InboxRecord(
+                    c.key, c.receive_id, c.kind, bytes(c.plaintext), float(c.received_at),
+                    owner=owner, lease_until=float(lease_until), updated_at=float(now),
+                )  # fmt: skip
+                return Admitted(new=True, record=record)
+            existing = _fetch(conn, c.key)
+            assert existing is not None
+            return Admitted(new=False, record=existing)
 
         return await self._call(run)
 
