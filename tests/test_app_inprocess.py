@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from starlette.applications import Starlette
 from starlette.routing import Mount
 from starlette.testclient import TestClient
@@ -78,3 +80,13 @@ def test_from_env() -> None:
 def test_app_repr_hides_secrets() -> None:
     app = WeComApp(TOKEN, KEY, CORP, inbox="memory://")
     assert TOKEN not in repr(app) and KEY not in repr(app)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="abc=&%+2B_-.x", max_size=40))
+def test_query_fast_path_agrees_with_parse_qsl(text: str) -> None:
+    from urllib.parse import parse_qsl
+
+    from wecom_callback._app import _query
+
+    assert _query(text.encode()) == dict(parse_qsl(text, keep_blank_values=True))

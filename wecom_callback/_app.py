@@ -25,6 +25,15 @@ __all__ = ["WeComApp"]
 log = logging.getLogger("wecom_callback")
 
 
+def _query(raw: bytes) -> dict[str, str]:
+    text = raw.decode("latin-1")
+    if "%" in text or "+" in text:
+        return dict(parse_qsl(text, keep_blank_values=True))
+    # WeCom's POST query (hex signature, digits) needs no unquoting: skip parse_qsl.
+    pairs = (part.partition("=") for part in text.split("&") if part)
+    return {name: value for name, _, value in pairs}
+
+
 class _Disconnected(Exception):
     """The client went away before its body arrived."""
 
@@ -153,7 +162,7 @@ class WeComApp:
     async def _http(self, scope: Scope, receive: Receive) -> Outcome:
         # Plain ASGI on purpose: this is the per-callback hot path.
         method = scope["method"]
-        query = dict(parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True))
+        query = _query(scope["query_string"])
         if method == "GET":
             return self.receiver.get(query)
         if method != "POST":

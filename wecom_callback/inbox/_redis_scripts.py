@@ -33,6 +33,11 @@ local function keep_for(seconds)
   redis.call('EXPIRE', KEYS[1], seconds)
   redis.call('SET', KEYS[2], '1', 'EX', seconds)
 end
+local function finish_entry(group, entry)
+  -- Finished work leaves the stream at once, so no claim ever reads it again.
+  redis.pcall('XACK', KEYS[3], group, entry)
+  redis.pcall('XDEL', KEYS[3], entry)
+end
 """
 
 # Per-record scripts take KEYS = rec, dedupe, stream, pending, done, dead. They touch the
@@ -71,7 +76,7 @@ local f = redis.call('HMGET', KEYS[1], 'key', 'received_at', 'entry')
 if not f[1] then return 0 end
 redis.call('HSET', KEYS[1], 'status', 'done', 'lease_until', 0, 'updated_at', ARGV[2])
 redis.call('HDEL', KEYS[1], 'owner')
-if f[3] then redis.pcall('XACK', KEYS[3], ARGV[1], f[3]) end
+if f[3] then finish_entry(ARGV[1], f[3]) end
 index(f[1], 'done', f[2])
 keep_for(ARGV[3])
 return 1
@@ -86,7 +91,7 @@ redis.call('HSET', KEYS[1], 'last_error', ARGV[3], 'lease_until', 0, 'updated_at
 redis.call('HDEL', KEYS[1], 'owner')
 if ARGV[4] == '' then
   redis.call('HSET', KEYS[1], 'status', 'dead')
-  if f[3] then redis.pcall('XACK', KEYS[3], ARGV[1], f[3]) end
+  if f[3] then finish_entry(ARGV[1], f[3]) end
   index(f[1], 'dead', f[2])
   keep_for(ARGV[5])
 else
@@ -104,7 +109,7 @@ TAKE = """
 local f = redis.call('HMGET', KEYS[1], 'status', 'lease_until', 'next_attempt_at', 'entry')
 if f[1] ~= 'pending' or f[4] ~= ARGV[1] then
   -- Finished, purged, or superseded by a newer entry (retry of a dead letter).
-  redis.pcall('XACK', KEYS[3], ARGV[2], ARGV[1])
+  finish_entry(ARGV[2], ARGV[1])
   return {-1}
 end
 local now = tonumber(ARGV[4])

@@ -21,8 +21,11 @@ The hash is the truth about leases; the stream's pending entries list (PEL) only
 *when to look again*. ``claim`` reads new entries (``XREADGROUP``) and entries idle
 longer than a fixed horizon (``XAUTOCLAIM``: a dead consumer's work, a lease or backoff
 that ran out), then per entry a script takes the lease only if the record is pending,
-unleased (``lease_until <= now``) and due (``next_attempt_at <= now``). Finished records
-get their entry acknowledged and skipped. Whenever a script leaves an entry pending (on
+unleased (``lease_until <= now``) and due (``next_attempt_at <= now``). Finishing a
+record (``complete``, or ``fail`` into a dead letter) acknowledges *and deletes* its
+entry in the same script, so finished work, typically handled inline right after
+admission and never read by the group, is never read again; an entry ``claim`` still
+finds for a finished, purged or superseded record is acknowledged, deleted and skipped. Whenever a script leaves an entry pending (on
 taking a lease, on renewing it, on finding it leased or backing off) it sets the entry's
 idle time to *horizon minus the wait* (``XCLAIM ... IDLE``), so the entry turns up in an
 ``XAUTOCLAIM`` exactly when the lease or backoff ends, whatever lease lengths the
@@ -30,7 +33,9 @@ replicas use. ``release``, ``fail`` with a retry time and ``retry`` make it look
 since the epoch, so the next ``claim`` looks at it at once.
 
 The stream is trimmed (``XTRIM MINID``) to the retention window, but never past the
-oldest unacknowledged or undelivered entry, so trimming can never lose work.
+oldest unacknowledged or undelivered entry, so trimming can never lose work. (Only
+entries whose record was finished are ever deleted before that, so the stream holds
+little beyond live work.)
 
 For Redis Cluster, give a hash-tagged prefix (``{wecom}:inbox``) so all keys share a slot.
 Leases compare the replicas' own clocks, so keep them in sync (NTP).
