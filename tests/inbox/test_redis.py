@@ -83,8 +83,11 @@ async def test_expiry_and_trimming_never_lose_work(redis_url: str, raw: aioredis
     await inbox.admit(callback("finished", long_ago), owner="web", lease_seconds=0)
     assert [r.key for r in await inbox.claim("w", lease_seconds=30, limit=1)] == ["finished"]
     await inbox.complete("finished")
+    assert await entry_ids(raw, stream) == []  # finished work leaves the stream at once
+    # An entry that is not ours: claim acknowledges it and leaves it to trimming.
+    await raw.xadd(stream, {"other": "x"})
     await inbox.admit(callback("in-flight", long_ago), owner="web", lease_seconds=0)
-    assert [r.key for r in await inbox.claim("w", lease_seconds=30, limit=1)] == ["in-flight"]
+    assert [r.key for r in await inbox.claim("w", lease_seconds=30, limit=5)] == ["in-flight"]
     await inbox.admit(callback("waiting", long_ago), owner="web", lease_seconds=30)
     ids = await entry_ids(raw, stream)
     assert len(ids) == 3
@@ -102,10 +105,59 @@ async def test_expiry_and_trimming_never_lose_work(redis_url: str, raw: aioredis
     await inbox.maintain()
     assert await entry_ids(raw, stream) == ids[1:]
     await inbox.complete("in-flight")
+    assert await entry_ids(raw, stream) == ids[2:]
     await inbox.maintain()
     assert await entry_ids(raw, stream) == ids[2:]
     await inbox.release("waiting", "web")
     assert [r.key for r in await inbox.claim("w", lease_seconds=30, limit=5)] == ["waiting"]
+    await inbox.close()
+
+
+async def stream_keys(raw: aioredis.Redis, stream: str) -> list[bytes]:
+    return [fields[b"key"] for _, fields in await raw.xrange(stream) or []]
+
+
+async def test_finished_records_leave_the_stream(redis_url: str, raw: aioredis.Redis) -> None:
+    inbox = await opened(redis_url)
+    stream = f"{inbox.prefix}:stream"
+    for key in ("claimed", "dead", "live"):
+        await inbox.admit(callback(key), owner="web", lease_seconds=30)
+    await inbox.release("claimed", "web")
+    assert [r.key for r in await inbox.claim("w", lease_seconds=30, limit=5)] == ["claimed"]
+    await inbox.admit(callback("inline"), owner="web", lease_seconds=30)
+    # Done inline (never read by the group), done after a claim, dead-lettered.
+    await inbox.complete("inline")
+    await inbox.complete("claimed")
+    await inbox.fail("dead", "boom", retry_at=None)
+    assert await stream_keys(raw, stream) == [b"live"]
+    assert (await raw.xpending(stream, "workers"))["pending"] == 1  # live, parked
+    await inbox.complete("live")
+    assert await stream_keys(raw, stream) == []
+    assert (await raw.xpending(stream, "workers"))["pending"] == 0
+    # So the next claim reads nothing, old or new.
+    assert await inbox.claim("w", lease_seconds=30, limit=100) == []
+    assert not await raw.xreadgroup("workers", "probe", {stream: ">"})
+    assert (await raw.xautoclaim(stream, "workers", "probe", 0))[1] == []
+    # A retried dead letter gets a fresh entry and is claimable again.
+    assert await inbox.retry("dead")
+    assert await stream_keys(raw, stream) == [b"dead"]
+    assert [r.key for r in await inbox.claim("w", lease_seconds=30, limit=5)] == ["dead"]
+    await inbox.complete("dead")
+    assert await stream_keys(raw, stream) == []
+    await inbox.close()
+
+
+async def test_claim_deletes_entries_of_finished_records(
+    redis_url: str, raw: aioredis.Redis
+) -> None:
+    inbox = await opened(redis_url)
+    stream = f"{inbox.prefix}:stream"
+    await inbox.admit(callback("gone"), owner="web", lease_seconds=0)
+    await inbox.admit(callback("k2"), owner="web", lease_seconds=0)
+    # An entry left behind for a record that no longer exists (as purge or expiry leaves).
+    await raw.delete(f"{inbox.prefix}:rec:gone")
+    assert [r.key for r in await inbox.claim("w", lease_seconds=30, limit=5)] == ["k2"]
+    assert await stream_keys(raw, stream) == [b"k2"]
     await inbox.close()
 
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -91,6 +93,69 @@ async def test_a_failing_operation_does_not_undo_its_batch(inbox: SQLiteInbox) -
     assert await inbox.get("before") is not None
     assert await inbox.get("after") is not None
     assert (await inbox.stats())["pending"] == 2
+    await inbox.close()
+
+
+async def _batched(inbox: SQLiteInbox, *calls: Any) -> list[Any]:
+    """Run ``calls`` (awaitables) as ONE writer batch: hold the writer until all queued."""
+    gate = threading.Event()
+    held = asyncio.ensure_future(inbox._call(lambda conn: gate.wait(10), write=False))
+    await asyncio.sleep(0.05)  # the writer is now inside the gate
+    tasks = [asyncio.ensure_future(call) for call in calls]
+    await asyncio.sleep(0)  # every call reaches the queue
+    gate.set()
+    await held
+    return await asyncio.gather(*tasks, return_exceptions=True)
+
+
+async def test_a_failing_operation_fails_alone_in_its_batch(inbox: SQLiteInbox) -> None:
+    await inbox.start()
+    await inbox.admit(callback("dup"), owner="first", lease_seconds=30)
+
+    def half_then_raise(conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE records SET owner = 'half' WHERE key = 'dup'")
+        raise ValueError("boom")
+
+    before = inbox._commits
+    results = await _batched(
+        inbox,
+        inbox.admit(callback("a"), owner="w", lease_seconds=30),
+        inbox._call(half_then_raise),
+        inbox.admit(callback("dup"), owner="second", lease_seconds=30),
+        inbox.complete("a"),
+        inbox.admit(callback("b"), owner="w", lease_seconds=30),
+    )
+    # The gate's batch, then this batch's: re-run in one transaction, still one commit.
+    assert inbox._commits - before == 2
+    assert isinstance(results[1], ValueError)
+    assert results[0].new and results[4].new
+    assert not results[2].new and results[2].record.owner == "first"
+    assert results[3] is None
+    # Committed, as another process sees it; the failing operation's change is undone.
+    with sqlite3.connect(inbox.path) as conn:
+        rows = dict(
+            conn.execute("SELECT key, status || ':' || owner FROM records WHERE key != 'a'")
+        )
+        done = conn.execute("SELECT status, owner FROM records WHERE key = 'a'").fetchone()
+    conn.close()
+    assert rows == {"dup": "pending:first", "b": "pending:w"}
+    assert done == ("done", None)
+    await inbox.close()
+
+
+async def test_a_clean_batch_uses_no_savepoints_nor_reads(inbox: SQLiteInbox) -> None:
+    await inbox.start()
+    statements: list[str] = []
+    await inbox._call(lambda conn: conn.set_trace_callback(statements.append))
+    results = await _batched(
+        inbox, *(inbox.admit(callback(f"k{n}"), owner="w", lease_seconds=30) for n in range(20))
+    )
+    await inbox._call(lambda conn: conn.set_trace_callback(None))
+    assert all(a.new for a in results)
+    assert not [s for s in statements if "SAVEPOINT" in s or s.startswith("SELECT")]
+    # What admit built in memory is exactly what was stored.
+    for admitted in results:
+        assert await inbox.get(admitted.record.key) == admitted.record
     await inbox.close()
 
 

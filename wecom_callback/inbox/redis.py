@@ -25,12 +25,13 @@ unleased (``lease_until <= now``) and due (``next_attempt_at <= now``). Finishin
 record (``complete``, or ``fail`` into a dead letter) acknowledges *and deletes* its
 entry in the same script, so finished work, typically handled inline right after
 admission and never read by the group, is never read again; an entry ``claim`` still
-finds for a finished, purged or superseded record is acknowledged, deleted and skipped. Whenever a script leaves an entry pending (on
-taking a lease, on renewing it, on finding it leased or backing off) it sets the entry's
-idle time to *horizon minus the wait* (``XCLAIM ... IDLE``), so the entry turns up in an
-``XAUTOCLAIM`` exactly when the lease or backoff ends, whatever lease lengths the
-replicas use. ``release``, ``fail`` with a retry time and ``retry`` make it look idle
-since the epoch, so the next ``claim`` looks at it at once.
+finds for a finished, purged or superseded record is acknowledged, deleted and skipped.
+Whenever a script leaves an entry pending (on taking a lease, on renewing it, on finding
+it leased or backing off) it sets the entry's idle time to *horizon minus the wait*
+(``XCLAIM ... IDLE``), so the entry turns up in an ``XAUTOCLAIM`` exactly when the lease
+or backoff ends, whatever lease lengths the replicas use. ``release``, ``fail`` with a
+retry time and ``retry`` make it look idle since the epoch, so the next ``claim`` looks
+at it at once.
 
 The stream is trimmed (``XTRIM MINID``) to the retention window, but never past the
 oldest unacknowledged or undelivered entry, so trimming can never lose work. (Only
