@@ -10,6 +10,7 @@ import shlex
 import subprocess
 import sys
 import venv
+import zipfile
 from pathlib import Path
 
 import httpx
@@ -57,8 +58,8 @@ def test_wheel_installs_and_the_cmd_serves(tmp_path: Path) -> None:
         timeout=600,
     )
     # The wheel carries the package, its marker of types, and the console script.
-    listing = subprocess.run(["unzip", "-l", str(wheel)], capture_output=True, text=True)
-    assert "wecom_callback/py.typed" in listing.stdout
+    with zipfile.ZipFile(wheel) as archive:
+        assert "wecom_callback/py.typed" in archive.namelist()
     assert (env_dir / "bin" / "wecom-callback").exists()
 
     (cmd,) = instruction("CMD")
