@@ -27,6 +27,8 @@ class MemoryInbox(Inbox):
 
     def __init__(self) -> None:
         self._records: dict[str, InboxRecord] = {}
+        # Keys of pending records: claim looks at these only, not at every record kept.
+        self._pending: set[str] = set()
 
     def __repr__(self) -> str:
         return f"MemoryInbox(records={len(self._records)})"
@@ -37,6 +39,10 @@ class MemoryInbox(Inbox):
             return None
         updated = dataclasses.replace(record, updated_at=time.time(), **changes)
         self._records[key] = updated
+        if updated.status is RecordStatus.PENDING:
+            self._pending.add(key)
+        else:
+            self._pending.discard(key)
         return updated
 
     async def admit(self, callback: NewCallback, *, owner: str, lease_seconds: float) -> Admitted:
@@ -56,6 +62,7 @@ class MemoryInbox(Inbox):
             updated_at=now,
         )
         self._records[callback.key] = record
+        self._pending.add(callback.key)
         return Admitted(new=True, record=record)
 
     async def handler_done(self, key: str, handler_id: str) -> None:
@@ -92,10 +99,11 @@ class MemoryInbox(Inbox):
     async def claim(self, owner: str, *, lease_seconds: float, limit: int) -> list[InboxRecord]:
         """Lease up to ``limit`` due pending records that no live lease holds, oldest first."""
         now = time.time()
+        candidates = (self._records[key] for key in self._pending)
         due = sorted(
             (
                 r
-                for r in self._records.values()
+                for r in candidates
                 if r.status is RecordStatus.PENDING
                 and r.lease_until <= now
                 and r.next_attempt_at <= now
