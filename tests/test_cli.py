@@ -19,6 +19,25 @@ from wecom_callback.models import TextMessage
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def simulate(url: str, content: str) -> int:
+    """``wecom-callback simulate`` of a text message to ``url``."""
+    return main(
+        [
+            "simulate",
+            "--url",
+            url + "/",
+            "--token",
+            TOKEN,
+            "--key",
+            KEY,
+            "--receive-id",
+            CORP,
+            "text",
+            content,
+        ]
+    )
+
+
 def test_keygen(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["keygen"]) == 0
     out = capsys.readouterr().out
@@ -83,24 +102,7 @@ def test_simulate_against_a_live_server(serve: Serve, capsys: pytest.CaptureFixt
         return "pong:" + msg.content
 
     server = serve(app)
-    assert (
-        main(
-            [
-                "simulate",
-                "--url",
-                server.url + "/",
-                "--token",
-                TOKEN,
-                "--key",
-                KEY,
-                "--receive-id",
-                CORP,
-                "text",
-                "ping",
-            ]
-        )
-        == 0
-    )
+    assert simulate(server.url, "ping") == 0
     out = capsys.readouterr().out
     assert "HTTP 200" in out and "pong:ping" in out
 
@@ -114,24 +116,7 @@ def test_inbox_commands(tmp_path: Path, serve: Serve, capsys: pytest.CaptureFixt
         raise RuntimeError("kaput")
 
     server = serve(app)
-    assert (
-        main(
-            [
-                "simulate",
-                "--url",
-                server.url + "/",
-                "--token",
-                TOKEN,
-                "--key",
-                KEY,
-                "--receive-id",
-                CORP,
-                "text",
-                "x",
-            ]
-        )
-        == 0
-    )
+    assert simulate(server.url, "x") == 0
     server.stop()
     capsys.readouterr()
     assert main(["inbox", "--url", url, "stats"]) == 0
