@@ -69,6 +69,8 @@ def render_reply(reply: Reply | str, model: Callback, create_time: int | None = 
     """The plaintext reply XML to ``model``'s sender (a ``str`` is a text reply)."""
     if isinstance(reply, str):
         reply = TextReply(content=reply)
+    elif not isinstance(reply, Reply):
+        raise TypeError(f"a handler returned {type(reply).__name__}: return a Reply, str or None")
     to_user = str(model.raw.get("FromUserName") or "")
     from_user = str(model.raw.get("ToUserName") or "")
     now = int(time.time()) if create_time is None else create_time

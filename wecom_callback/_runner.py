@@ -203,6 +203,11 @@ class Runner:
             for i, handler in enumerate(handlers):
                 try:
                     result = await handler.call(model, resources)
+                    rendered = (
+                        render_reply(result, model)
+                        if reply is None and result is not None
+                        else None
+                    )
                 except Exception as exc:
                     log.error(
                         "handler %s failed on kind=%s key=%s (attempt %d): %s",
@@ -215,8 +220,8 @@ class Runner:
                     )
                     failed.append(f"{handler.id}: {type(exc).__name__}: {exc}"[:2000])
                     continue
-                if reply is None and result is not None:
-                    reply = render_reply(result, model)
+                if rendered is not None:
+                    reply = rendered
                     await self.inbox.save_reply(key, reply)  # before it can be sent
                     run.reply = reply
                 if failed or i < len(handlers) - 1:
@@ -231,6 +236,12 @@ class Runner:
             # Shutdown: hand the work back at once so another process resumes it.
             await asyncio.shield(self.inbox.release(key, self.owner))
             raise
+        except Exception as exc:
+            # The inbox failed while recording progress; the lease will expire and the
+            # remaining work is resumed then (handlers may run again: at least once).
+            log.error(
+                "recording progress of key=%s failed: %s", key, type(exc).__name__, exc_info=exc
+            )
         finally:
             run.finish()
 

@@ -224,3 +224,26 @@ def test_suite_instruction_callbacks_get_success_at_once(serve: Serve, tmp_path:
     assert (r.status_code, r.content) == (200, b"success")
     gate.set()
     wait_for(lambda: tickets == ["TICKET"])
+
+
+def test_a_handler_returning_a_non_reply_is_a_failure_not_a_hang(
+    serve: Serve, sim: Simulator
+) -> None:
+    app = WeComApp(TOKEN, KEY, CORP, inbox="memory://", max_attempts=1)
+
+    @app.on("text")
+    def wrong(msg: TextMessage) -> object:
+        return 42  # neither a Reply nor a str
+
+    server = serve(app)
+    req = text(sim, 8)
+    r = httpx.post(req.url(server.url), content=req.body)
+    assert (r.status_code, r.content) == (200, b"")
+
+    def status() -> Any:
+        record = server.call(app.inbox.get(f"{CORP}:msg:8"))
+        return None if record is None else record.status
+
+    wait_for(lambda: status() == RecordStatus.DEAD)
+    record = server.call(app.inbox.get(f"{CORP}:msg:8"))
+    assert "TypeError: a handler returned int" in (record.last_error or "")
