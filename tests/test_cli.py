@@ -45,52 +45,33 @@ def test_keygen(capsys: pytest.CaptureFixture[str]) -> None:
     assert re.search(r"^WECOM_ENCODING_AES_KEY=[A-Za-z0-9]{43}$", out, re.M)
 
 
+def decrypt(token: str) -> int:
+    """``wecom-callback decrypt`` of the documentation's POST vector with ``token``."""
+    return main(
+        [
+            "decrypt",
+            "--token",
+            token,
+            "--key",
+            DOC["key"],
+            "--receive-id",
+            DOC["receive_id"],
+            "--msg-signature",
+            DOC["post_signature"],
+            "--timestamp",
+            DOC["post_timestamp"],
+            "--nonce",
+            DOC["post_nonce"],
+            "--encrypt",
+            DOC["encrypt"],
+        ]
+    )
+
+
 def test_decrypt_documentation_vector(capsys: pytest.CaptureFixture[str]) -> None:
-    assert (
-        main(
-            [
-                "decrypt",
-                "--token",
-                DOC["token"],
-                "--key",
-                DOC["key"],
-                "--receive-id",
-                DOC["receive_id"],
-                "--msg-signature",
-                DOC["post_signature"],
-                "--timestamp",
-                DOC["post_timestamp"],
-                "--nonce",
-                DOC["post_nonce"],
-                "--encrypt",
-                DOC["encrypt"],
-            ]
-        )
-        == 0
-    )
+    assert decrypt(DOC["token"]) == 0
     assert "<Content><![CDATA[hello]]></Content>" in capsys.readouterr().out
-    assert (
-        main(
-            [
-                "decrypt",
-                "--token",
-                "wrong",
-                "--key",
-                DOC["key"],
-                "--receive-id",
-                DOC["receive_id"],
-                "--msg-signature",
-                DOC["post_signature"],
-                "--timestamp",
-                DOC["post_timestamp"],
-                "--nonce",
-                DOC["post_nonce"],
-                "--encrypt",
-                DOC["encrypt"],
-            ]
-        )
-        == 2
-    )
+    assert decrypt("wrong") == 2
     assert "-40001" in capsys.readouterr().err
 
 
