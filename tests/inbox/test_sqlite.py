@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from wecom_callback.inbox import NewCallback, SQLiteInbox
+from wecom_callback.inbox import InboxUnavailableError, NewCallback, SQLiteInbox
 
 
 def callback(key: str) -> NewCallback:
@@ -32,9 +32,9 @@ async def test_file_is_wal_with_the_documented_schema(inbox: SQLiteInbox) -> Non
         indexes = {row[1] for row in conn.execute("PRAGMA index_list(records)")}
     conn.close()
     assert columns == [
-        "key", "receive_id", "kind", "plaintext", "received_at", "status", "handlers_done",
-        "attempts", "last_error", "reply", "owner", "lease_until", "next_attempt_at",
-        "updated_at",
+        "endpoint", "key", "receive_id", "kind", "plaintext", "received_at", "status",
+        "handlers_done", "attempts", "last_error", "reply", "owner", "lease_until",
+        "next_attempt_at", "updated_at",
     ]  # fmt: skip
     assert {"records_claim", "records_received"} <= indexes
 
@@ -76,9 +76,11 @@ async def test_close_finishes_queued_work_then_refuses_more(inbox: SQLiteInbox) 
         for n in range(20)
     ]
     await asyncio.sleep(0)  # let every admit reach the queue
+    thread = inbox._writer._thread  # private: the writer thread, to see it end
+    assert thread is not None
     await inbox.close()
     assert all(task.result().new for task in pending)
-    assert not any(t.is_alive() for t in [inbox._thread] if t is not None)
+    assert not thread.is_alive()
     with pytest.raises(RuntimeError, match="closed"):
         await inbox.get("k1")
     await inbox.close()  # a second close is harmless
@@ -169,11 +171,17 @@ async def test_a_clean_batch_uses_no_savepoints_nor_reads(inbox: SQLiteInbox) ->
     await inbox.close()
 
 
-async def test_an_unusable_path_fails_start_and_later_calls(tmp_path: Path) -> None:
+async def test_an_unusable_path_fails_calls_until_it_is_usable(tmp_path: Path) -> None:
     (tmp_path / "file").write_text("not a directory")
     inbox = SQLiteInbox(tmp_path / "file" / "inbox.db")
-    with pytest.raises(OSError):
+    with pytest.raises(InboxUnavailableError, match="FileExistsError"):
         await inbox.start()
+    with pytest.raises(InboxUnavailableError):
+        await inbox.get("k1")
+    # The disk comes back: the same inbox object connects, no restart needed.
+    (tmp_path / "file").unlink()
+    await inbox.start()
+    assert (await inbox.admit(callback("k1"), owner="w", lease_seconds=30)).new
+    await inbox.close()
     with pytest.raises(RuntimeError, match="closed"):
         await inbox.get("k1")
-    await inbox.close()

@@ -27,7 +27,14 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from wecom_callback.errors import ConfigurationError
-from wecom_callback.inbox._base import Admitted, Inbox, InboxRecord, NewCallback, RecordStatus
+from wecom_callback.inbox._base import (
+    Admitted,
+    Inbox,
+    InboxRecord,
+    InboxUnavailableError,
+    NewCallback,
+    RecordStatus,
+)
 from wecom_callback.inbox.memory import MemoryInbox
 from wecom_callback.inbox.sqlite import SQLiteInbox
 
@@ -38,6 +45,7 @@ __all__ = [
     "Admitted",
     "Inbox",
     "InboxRecord",
+    "InboxUnavailableError",
     "MemoryInbox",
     "NewCallback",
     "RecordStatus",
@@ -48,15 +56,21 @@ __all__ = [
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
 
 
-def open_inbox(url: str, *, retention: float | None = None) -> Inbox:
+def open_inbox(url: str, *, retention: float | None = None, endpoint: str = "") -> Inbox:
     """The inbox ``url`` names (see the module docs); call ``await inbox.start()`` next.
 
     ``retention`` (seconds) is how long done and dead records are kept where the backend
-    expires them itself (Redis); a ``retention=`` option in the URL wins.
+    expires them itself (Redis); a ``retention=`` option in the URL wins. ``endpoint``
+    names the scope the returned view sees (see :meth:`Inbox.scoped`).
 
     Raises :class:`~wecom_callback.errors.ConfigurationError` for an unknown scheme, a bad
     option, or a Redis URL when the ``redis`` package is not installed.
     """
+    inbox = _open(url, retention)
+    return inbox.scoped(endpoint) if endpoint else inbox
+
+
+def _open(url: str, retention: float | None) -> Inbox:
     parts = urlsplit(url)
     scheme = parts.scheme.lower()
     options = dict(parse_qsl(parts.query, keep_blank_values=True))

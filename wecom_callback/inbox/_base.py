@@ -6,15 +6,57 @@ delivery of the same key finds the record and is not dispatched again. Work on a
 is held by a *lease* (owner + expiry); a record whose lease expired while it is still
 pending is picked up again by :meth:`Inbox.claim`, by any process, so a crash loses
 nothing. Each handler's completion is recorded, so resumed work skips finished handlers.
+
+Every record belongs to one *endpoint* (a :class:`~wecom_callback.WeComApp`'s ``name``).
+An inbox object is a view of one endpoint's records: :meth:`Inbox.scoped` gives the view
+of another endpoint over the same storage, and nothing done through one view (admission,
+dedupe, claims, stats, purge) ever sees another's records. Several endpoints can
+therefore share one SQLite file or one Redis. The empty name is the scope of records
+written before endpoints existed; :meth:`Inbox.adopt` moves those into a named scope.
 """
 
 from __future__ import annotations
 
 import abc
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Self
 
-__all__ = ["Admitted", "Inbox", "InboxRecord", "NewCallback", "RecordStatus"]
+from wecom_callback.errors import ConfigurationError, WeComCallbackError
+
+__all__ = [
+    "Admitted",
+    "Inbox",
+    "InboxRecord",
+    "InboxUnavailableError",
+    "NewCallback",
+    "RecordStatus",
+    "check_endpoint",
+]
+
+
+class InboxUnavailableError(WeComCallbackError):
+    """The inbox cannot store or read records now (unreachable, too slow, file gone).
+
+    Callbacks are then answered 503, so WeCom delivers them again later.
+    """
+
+    status_code = 503
+
+
+_ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def check_endpoint(name: str) -> str:
+    """``name`` if it is a valid endpoint name (letters, digits, ``._-``; 1-64), else raise."""
+    if not isinstance(name, str) or not _ENDPOINT.fullmatch(name):
+        raise ConfigurationError(
+            f"endpoint name {name!r} is not valid: use 1 to 64 letters, digits, '.', '_' or"
+            " '-', starting with a letter or digit"
+        )
+    return name
 
 
 class RecordStatus(StrEnum):
@@ -91,6 +133,29 @@ class Inbox(abc.ABC):
 
     #: The URL scheme that selects this backend (``memory``, ``sqlite``, ``redis``).
     scheme: str = ""
+    #: The endpoint whose records this view sees (``""``: records from before endpoints).
+    endpoint: str = ""
+
+    @abc.abstractmethod
+    def scoped(self, endpoint: str) -> Self:
+        """A view of ``endpoint``'s records over the same storage and connections.
+
+        Views share their backend's engine (the SQLite writer thread, the Redis pool):
+        each view's :meth:`start` and :meth:`close` are counted, and the engine closes
+        with the last view.
+        """
+
+    async def adopt(self, receive_ids: Iterable[str]) -> int:
+        """Move records from before endpoints existed, of these receive ids, into this scope.
+
+        Returns how many were moved. Called when an app starts, so work admitted by an
+        older version resumes under the app's name.
+        """
+        return 0
+
+    async def endpoints(self) -> list[str]:
+        """The names of the endpoints that have records in this storage, sorted."""
+        return [self.endpoint]
 
     async def start(self) -> None:  # noqa: B027 - optional hook
         """Open connections and create storage on first use."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 __all__ = [
     "ADMIT",
+    "ADOPT",
     "COMPLETE",
     "FAIL",
     "HELPERS",
@@ -234,4 +235,37 @@ for _, flat in ipairs(redis.call('XINFO', 'CONSUMERS', KEYS[1], ARGV[1])) do
   end
 end
 return {trimmed, forgotten}
+"""
+
+# KEYS: the six keys of the record in the unscoped layout, then the same six in the
+# endpoint's; the record moves, with its marker, index entry and (if pending) its work.
+ADOPT = """
+-- ARGV: key, group of the unscoped stream, receive ids allowed...
+local f = redis.call('HMGET', KEYS[1], 'receive_id', 'status', 'received_at', 'entry')
+if not f[1] or redis.call('EXISTS', KEYS[7]) == 1 then return 0 end
+local allowed = false
+for i = 3, #ARGV do if ARGV[i] == f[1] then allowed = true end end
+if not allowed then return 0 end
+redis.call('RENAME', KEYS[1], KEYS[7])
+local ttl = redis.call('PTTL', KEYS[2])
+if ttl > 0 then
+  redis.call('SET', KEYS[8], '1', 'PX', ttl)
+elseif ttl == -1 then
+  redis.call('SET', KEYS[8], '1')
+end
+redis.call('DEL', KEYS[2])
+for i = 4, 6 do redis.call('ZREM', KEYS[i], ARGV[1]) end
+local zset = KEYS[10]
+if f[2] == 'done' then zset = KEYS[11] elseif f[2] == 'dead' then zset = KEYS[12] end
+redis.call('ZADD', zset, f[3], ARGV[1])
+if f[4] then
+  redis.pcall('XACK', KEYS[3], ARGV[2], f[4])
+  redis.pcall('XDEL', KEYS[3], f[4])
+end
+if f[2] == 'pending' then
+  redis.call('HSET', KEYS[7], 'entry', redis.call('XADD', KEYS[9], '*', 'key', ARGV[1]))
+else
+  redis.call('HDEL', KEYS[7], 'entry')
+end
+return 1
 """

@@ -9,9 +9,20 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, Self
 
-from wecom_callback.inbox._base import Admitted, Inbox, InboxRecord, NewCallback, RecordStatus
+from wecom_callback.inbox._base import (
+    Admitted,
+    Inbox,
+    InboxRecord,
+    NewCallback,
+    RecordStatus,
+    check_endpoint,
+)
+
+#: One endpoint's records and the keys of its pending ones.
+_Space = tuple[dict[str, InboxRecord], set[str]]
 
 __all__ = ["MemoryInbox"]
 
@@ -25,13 +36,44 @@ class MemoryInbox(Inbox):
 
     scheme = "memory"
 
-    def __init__(self) -> None:
-        self._records: dict[str, InboxRecord] = {}
+    def __init__(self, *, endpoint: str = "") -> None:
+        self._spaces: dict[str, _Space] = {}
+        self._bind(endpoint)
+
+    def _bind(self, endpoint: str) -> None:
+        self.endpoint = check_endpoint(endpoint) if endpoint else ""
+        records, pending = self._spaces.setdefault(endpoint, ({}, set()))
+        self._records = records
         # Keys of pending records: claim looks at these only, not at every record kept.
-        self._pending: set[str] = set()
+        self._pending = pending
+
+    def scoped(self, endpoint: str) -> Self:
+        """A view of ``endpoint``'s records in the same dicts."""
+        view = object.__new__(type(self))
+        view._spaces = self._spaces
+        view._bind(endpoint)
+        return view
+
+    async def adopt(self, receive_ids: Iterable[str]) -> int:
+        """Move unscoped records of ``receive_ids`` into this endpoint's scope."""
+        if not self.endpoint or self.endpoint not in self._spaces:
+            return 0
+        ids = set(receive_ids)
+        legacy, legacy_pending = self._spaces.setdefault("", ({}, set()))
+        moved = [k for k, r in legacy.items() if r.receive_id in ids and k not in self._records]
+        for key in moved:
+            self._records[key] = legacy.pop(key)
+            if key in legacy_pending:
+                legacy_pending.discard(key)
+                self._pending.add(key)
+        return len(moved)
+
+    async def endpoints(self) -> list[str]:
+        """Endpoints with records here."""
+        return sorted(name for name, (records, _) in self._spaces.items() if records)
 
     def __repr__(self) -> str:
-        return f"MemoryInbox(records={len(self._records)})"
+        return f"MemoryInbox(endpoint={self.endpoint!r}, records={len(self._records)})"
 
     def _update(self, key: str, **changes: Any) -> InboxRecord | None:
         record = self._records.get(key)

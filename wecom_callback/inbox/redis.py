@@ -1,6 +1,10 @@
 """The Redis inbox: one store shared by many replicas (``redis://``, ``rediss://``, ``unix://``).
 
-Keys, all under a configurable prefix ``P`` (default ``wecom:inbox``):
+Keys, all under a configurable prefix (default ``wecom:inbox``) followed by the endpoint's
+name: ``P`` below is ``wecom:inbox:<endpoint>``, so every endpoint has its own records,
+stream and consumer group, and endpoints sharing one Redis never see each other's work.
+(Records from before endpoints existed live under the bare prefix; :meth:`RedisInbox.adopt`
+moves them.) ``<prefix>:endpoints`` is the set of endpoint names, for operators.
 
 ``P:dedupe:<key>``
     The admission marker, taken with ``SET NX EX <retention>``.
@@ -47,14 +51,22 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
 from wecom_callback.inbox import _redis_scripts as scripts
-from wecom_callback.inbox._base import Admitted, Inbox, InboxRecord, NewCallback, RecordStatus
+from wecom_callback.inbox._base import (
+    Admitted,
+    Inbox,
+    InboxRecord,
+    NewCallback,
+    RecordStatus,
+    check_endpoint,
+)
 
 __all__ = ["RedisInbox"]
 
@@ -73,6 +85,29 @@ _MAX_ROUNDS = 8
 _BATCH = 500
 #: The consumer that holds entries nobody owns (released without a known owner).
 _NOBODY = "inbox"
+#: Seconds a command or a connect may take unless the URL says otherwise: well below
+#: WeCom's 5 s, so a stopped Redis turns into a 503 in time (redis-py may wait forever).
+SOCKET_TIMEOUT = 2.0
+SOCKET_CONNECT_TIMEOUT = 2.0
+
+
+class _Connection:
+    """The client shared by every view of one inbox, opened once, closed with the last."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.client: aioredis.Redis | None = None
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+    def connect(self) -> aioredis.Redis:
+        given = {name for name, _ in parse_qsl(urlsplit(self.url).query)}
+        options: dict[str, float] = {}
+        if "socket_timeout" not in given:
+            options["socket_timeout"] = SOCKET_TIMEOUT
+        if "socket_connect_timeout" not in given:
+            options["socket_connect_timeout"] = SOCKET_CONNECT_TIMEOUT
+        return aioredis.from_url(self.url, **options)
 
 
 def _fields(flat: Sequence[bytes]) -> dict[bytes, bytes]:
@@ -125,54 +160,85 @@ class RedisInbox(Inbox):
         group: str = "workers",
         retention: float = DEFAULT_RETENTION,
         maintenance_interval: float = 60.0,
+        endpoint: str = "",
     ) -> None:
         """Configure the inbox; nothing connects until :meth:`start` or first use.
 
         ``retention`` (seconds) is how long done and dead records are kept;
         ``maintenance_interval`` how often ``claim`` trims the stream and sweeps indexes.
+        Commands and connects time out after 2 s unless the URL sets ``socket_timeout``
+        or ``socket_connect_timeout``.
         """
         self.url = url
         self.prefix = prefix
         self.group = group
         self.retention = max(1, int(retention))
         self.maintenance_interval = maintenance_interval
-        self._stream = f"{prefix}:stream"
-        self._zsets = {s: f"{prefix}:status:{s.value}" for s in RecordStatus}
-        self._client: aioredis.Redis | None = None
-        self._start_lock = asyncio.Lock()
+        self._conn = _Connection(url)
+        self._opened = False
+        self._bind(endpoint)
+
+    def _bind(self, endpoint: str) -> None:
+        self.endpoint = check_endpoint(endpoint) if endpoint else ""
+        self._base = f"{self.prefix}:{endpoint}" if endpoint else self.prefix
+        self._stream = f"{self._base}:stream"
+        self._zsets = {s: f"{self._base}:status:{s.value}" for s in RecordStatus}
         self._last_maintenance = 0.0
+        self._bound: aioredis.Redis | None = None
+
+    def scoped(self, endpoint: str) -> Self:
+        """A view of ``endpoint``'s records sharing this inbox's connection pool."""
+        view = object.__new__(type(self))
+        view.url, view.prefix, view.group = self.url, self.prefix, self.group
+        view.retention, view.maintenance_interval = self.retention, self.maintenance_interval
+        view._conn, view._opened = self._conn, False
+        view._bind(endpoint)
+        return view
 
     def __repr__(self) -> str:
         # Only what follows the credentials: a URL may carry a password.
         where = self.url.rpartition("@")[2]
-        return f"RedisInbox({where!r}, prefix={self.prefix!r}, group={self.group!r})"
+        return (
+            f"RedisInbox({where!r}, prefix={self.prefix!r}, endpoint={self.endpoint!r},"
+            f" group={self.group!r})"
+        )
 
     # -- lifecycle -----------------------------------------------------------------
 
     async def start(self) -> None:
         """Connect, load the scripts and create the stream and its consumer group."""
-        await self._redis()
+        if not self._opened:
+            self._opened = True
+            self._conn.users += 1
+        client = await self._redis()
+        if self.endpoint:
+            await client.sadd(f"{self.prefix}:endpoints", self.endpoint)
 
     async def close(self) -> None:
-        """Close the connection pool."""
-        client, self._client = self._client, None
+        """Close the connection pool once the last view closes."""
+        if self._opened:
+            self._opened = False
+            self._conn.users -= 1
+        if self._conn.users > 0:
+            return
+        client, self._conn.client = self._conn.client, None
         if client is not None:
             await client.aclose()
 
     async def _redis(self) -> aioredis.Redis:
-        if self._client is not None:
-            return self._client
-        async with self._start_lock:
-            if self._client is None:
-                client = aioredis.from_url(self.url)
-                try:
-                    self._load_scripts(client)
-                    await self._create_group(client)
-                except BaseException:
-                    await client.aclose()
-                    raise
-                self._client = client
-            return self._client
+        conn = self._conn
+        client = conn.client
+        if client is None:
+            async with conn.lock:
+                if conn.client is None:
+                    conn.client = conn.connect()  # connects lazily, on the first command
+                client = conn.client
+        if self._bound is not client:
+            # Scripts are bound to a client; the group is created once per view and client.
+            self._load_scripts(client)
+            await self._create_group(client)
+            self._bound = client
+        return client
 
     def _load_scripts(self, client: aioredis.Redis) -> None:
         def script(body: str, *, helpers: bool = True) -> AsyncScript:
@@ -184,6 +250,7 @@ class RedisInbox(Inbox):
         self._release, self._retry = script(scripts.RELEASE), script(scripts.RETRY)
         self._purge, self._sweep_one = script(scripts.PURGE), script(scripts.SWEEP)
         self._maintain = script(scripts.MAINTAIN, helpers=False)
+        self._adopt = script(scripts.ADOPT, helpers=False)
 
     async def _create_group(self, client: aioredis.Redis) -> None:
         try:
@@ -193,10 +260,40 @@ class RedisInbox(Inbox):
             if "BUSYGROUP" not in str(exc):
                 raise
 
-    def _keys(self, key: str) -> list[str]:
-        """The KEYS of every per-record script."""
-        p, z = self.prefix, self._zsets
-        return [f"{p}:rec:{key}", f"{p}:dedupe:{key}", self._stream, *z.values()]
+    def _keys(self, key: str, base: str | None = None) -> list[str]:
+        """The KEYS of every per-record script (in this scope, or under ``base``)."""
+        p = self._base if base is None else base
+        zsets = [f"{p}:status:{s.value}" for s in RecordStatus]
+        return [f"{p}:rec:{key}", f"{p}:dedupe:{key}", f"{p}:stream", *zsets]
+
+    async def adopt(self, receive_ids: Iterable[str]) -> int:
+        """Move records from before endpoints existed, of ``receive_ids``, into this scope."""
+        ids = sorted(set(receive_ids))
+        if not self.endpoint or not ids:
+            return 0
+        client = await self._redis()
+        moved = 0
+        for status in RecordStatus:
+            legacy = f"{self.prefix}:status:{status.value}"
+            start = 0
+            while True:
+                members: Any = await client.zrange(legacy, start, start + _BATCH - 1)
+                if not members:
+                    break
+                pipe = client.pipeline(transaction=False)
+                for member in members:
+                    key = member.decode()
+                    keys = self._keys(key, self.prefix) + self._keys(key)
+                    await self._adopt(keys=keys, args=[key, self.group, *ids], client=pipe)
+                done = sum(await pipe.execute())
+                moved += done
+                start += len(members) - done  # moved members left the legacy index
+        return moved
+
+    async def endpoints(self) -> list[str]:
+        """Endpoints that ever started on this Redis under this prefix."""
+        names: Any = await (await self._redis()).smembers(f"{self.prefix}:endpoints")
+        return sorted(n.decode() for n in names)
 
     async def _call(self, script: AsyncScript, key: str, *args: str | bytes | float) -> Any:
         await self._redis()

@@ -2,51 +2,47 @@
 
 Design:
 
-* One table, ``records``, keyed by the dedupe key. Admission is ``INSERT OR IGNORE`` and
-  the row count it reports (``sqlite3_changes``): the PRIMARY KEY makes it atomic across
-  every connection and process sharing the file, with no check-then-insert race.
+* One table, ``records``, keyed by (endpoint, dedupe key). Admission is
+  ``INSERT OR IGNORE`` and the row count it reports (``sqlite3_changes``): the PRIMARY KEY
+  makes it atomic across every connection and process sharing the file, with no
+  check-then-insert race. Every statement names its endpoint, so endpoints sharing the
+  file never see each other's records.
 * WAL journal, so readers in other processes never block the writer, and ``busy_timeout``
   so writers from several uvicorn workers queue for the lock instead of failing.
-* All SQLite work runs off the event loop in one writer thread per inbox, on its own
-  connection. The thread drains its queue and runs every queued operation in ONE
-  transaction (``BEGIN IMMEDIATE``), commits once, then resolves each caller's future.
-  This group commit is what lets ``synchronous=FULL`` (an fsync per commit) stay fast:
-  fifty concurrent admissions cost one or two fsyncs, and ``admit`` still returns only
-  after its own row is on disk. The batch runs optimistically, with no per-operation
-  savepoints; if any operation raises, the whole transaction is rolled back and the
-  batch re-run with one savepoint per operation, so a failing operation fails alone and
-  never undoes its neighbours.
+* All SQLite work runs off the event loop in one writer thread per file and process,
+  with group commit (see :mod:`wecom_callback.inbox._writer`); views of other endpoints
+  made with :meth:`SQLiteInbox.scoped` share that thread.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import json
 import os
-import queue
 import sqlite3
-import threading
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Self
 
-from wecom_callback.errors import ConfigurationError
-from wecom_callback.inbox._base import Admitted, Inbox, InboxRecord, NewCallback, RecordStatus
+from wecom_callback.inbox._base import (
+    Admitted,
+    Inbox,
+    InboxRecord,
+    NewCallback,
+    RecordStatus,
+    check_endpoint,
+)
+from wecom_callback.inbox._writer import SQLiteWriter
 
 __all__ = ["SQLiteInbox"]
 
-_T = TypeVar("_T")
-
 #: Bumped when the table changes; stored in ``PRAGMA user_version``.
-_SCHEMA_VERSION = 1
+_SCHEMA_VERSION = 2
 
-_SCHEMA = (
-    """
-    CREATE TABLE IF NOT EXISTS records (
-        key             TEXT PRIMARY KEY,
+_TABLE = """
+    CREATE TABLE IF NOT EXISTS {name} (
+        endpoint        TEXT NOT NULL DEFAULT '',
+        key             TEXT NOT NULL,
         receive_id      TEXT NOT NULL,
         kind            TEXT NOT NULL,
         plaintext       BLOB NOT NULL,
@@ -59,12 +55,15 @@ _SCHEMA = (
         owner           TEXT,
         lease_until     REAL NOT NULL DEFAULT 0,
         next_attempt_at REAL NOT NULL DEFAULT 0,
-        updated_at      REAL NOT NULL
+        updated_at      REAL NOT NULL,
+        PRIMARY KEY (endpoint, key)
     )
-    """,
-    "CREATE INDEX IF NOT EXISTS records_claim ON records (status, lease_until, next_attempt_at)",
-    "CREATE INDEX IF NOT EXISTS records_received ON records (received_at)",
-    f"PRAGMA user_version = {_SCHEMA_VERSION}",
+"""
+
+_INDEXES = (
+    "CREATE INDEX IF NOT EXISTS records_claim"
+    " ON records (endpoint, status, lease_until, next_attempt_at)",
+    "CREATE INDEX IF NOT EXISTS records_received ON records (endpoint, received_at)",
 )
 
 _COLUMNS = (
@@ -75,66 +74,33 @@ _COLUMNS = (
 #: Placeholder for "the time the statement runs" in :meth:`SQLiteInbox._execute`.
 _NOW: Any = object()
 
-#: Upper bound on operations per transaction, so one huge burst cannot starve fsyncs.
-_MAX_BATCH = 512
-
-#: Prepared statements kept per connection (the inbox uses a few dozen distinct ones).
-_STATEMENT_CACHE = 256
-
 _INSERT = (
-    f"INSERT OR IGNORE INTO records ({_COLUMNS})"
-    " VALUES (?, ?, ?, ?, ?, 'pending', '[]', 0, NULL, NULL, ?, ?, 0, ?)"
+    f"INSERT OR IGNORE INTO records (endpoint, {_COLUMNS})"
+    " VALUES (?, ?, ?, ?, ?, ?, 'pending', '[]', 0, NULL, NULL, ?, ?, 0, ?)"
 )
 
 
-@dataclass(slots=True, eq=False)
-class _Op:
-    """One queued operation and the future its caller awaits."""
-
-    run: Callable[[sqlite3.Connection], Any]
-    write: bool
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[Any]
-
-
-@dataclass(slots=True, eq=False)
-class _Stop:
-    """Asks the writer thread to finish the queue, close the connection and exit."""
-
-    loop: asyncio.AbstractEventLoop
-    future: asyncio.Future[None]
-
-
-def _resolve(future: asyncio.Future[Any], ok: bool, value: Any) -> None:
-    if future.done():  # the caller was cancelled; the write itself still happened
-        return
-    if ok:
-        future.set_result(value)
-    else:
-        future.set_exception(value)
-
-
-def _notify(
-    loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], ok: bool, value: Any
-) -> None:
-    # A closed loop raises RuntimeError: its caller is gone and nobody is waiting.
-    with contextlib.suppress(RuntimeError):
-        loop.call_soon_threadsafe(_resolve, future, ok, value)
-
-
-def _resolve_all(outcomes: list[tuple[asyncio.Future[Any], bool, Any]]) -> None:
-    for future, ok, value in outcomes:
-        _resolve(future, ok, value)
-
-
-def _notify_all(outcomes: list[tuple[_Op, bool, Any]]) -> None:
-    """Resolve a batch's futures with one wake-up per event loop, not one per operation."""
-    by_loop: dict[asyncio.AbstractEventLoop, list[tuple[asyncio.Future[Any], bool, Any]]] = {}
-    for op, ok, value in outcomes:
-        by_loop.setdefault(op.loop, []).append((op.future, ok, value))
-    for loop, resolved in by_loop.items():
-        with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting
-            loop.call_soon_threadsafe(_resolve_all, resolved)
+def _setup(conn: sqlite3.Connection) -> None:
+    """Create the schema, or migrate version 1 (no endpoint column) to version 2."""
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version == 1:
+        # Version 1 was keyed by the dedupe key alone: copy it under the empty endpoint,
+        # whence apps adopt their records at start-up (Inbox.adopt).
+        conn.execute(_TABLE.format(name="records_v2"))
+        conn.execute(
+            f"INSERT INTO records_v2 (endpoint, {_COLUMNS}) SELECT '', {_COLUMNS} FROM records"
+        )
+        conn.execute("DROP TABLE records")
+        conn.execute("ALTER TABLE records_v2 RENAME TO records")
+    elif version > _SCHEMA_VERSION:
+        raise RuntimeError(
+            f"this inbox file has schema version {version}; this wecom-callback knows"
+            f" {_SCHEMA_VERSION}: upgrade wecom-callback"
+        )
+    conn.execute(_TABLE.format(name="records"))
+    for statement in _INDEXES:
+        conn.execute(statement)
+    conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
 
 
 def _handlers(text: str) -> frozenset[str]:
@@ -160,8 +126,10 @@ def _record(row: Sequence[Any]) -> InboxRecord:
     )
 
 
-def _fetch(conn: sqlite3.Connection, key: str) -> InboxRecord | None:
-    row = conn.execute(f"SELECT {_COLUMNS} FROM records WHERE key = ?", (key,)).fetchone()
+def _fetch(conn: sqlite3.Connection, endpoint: str, key: str) -> InboxRecord | None:
+    row = conn.execute(
+        f"SELECT {_COLUMNS} FROM records WHERE endpoint = ? AND key = ?", (endpoint, key)
+    ).fetchone()
     return None if row is None else _record(row)
 
 
@@ -172,215 +140,109 @@ def _fetch_many(conn: sqlite3.Connection, sql: str, params: Iterable[Any]) -> li
 class SQLiteInbox(Inbox):
     """An :class:`~wecom_callback.inbox.Inbox` in one SQLite file (``sqlite:///path``).
 
-    Several processes on one host may share the file (uvicorn ``--workers``); each
-    process's inbox owns one writer thread and one connection. The file and its parent
-    directories are created on first use.
+    Several processes on one host may share the file (uvicorn ``--workers``), and so may
+    several endpoints; each process's inbox (with all its :meth:`scoped` views) owns one
+    writer thread and one connection. The file and its parent directories are created on
+    first use, and opened again if they disappear.
     """
 
     scheme = "sqlite"
 
-    def __init__(self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], *, busy_timeout: float = 10.0, endpoint: str = ""
+    ) -> None:
         """Use the database at ``path``; wait up to ``busy_timeout`` seconds for its lock."""
         self.path = Path(path)
         self.busy_timeout = busy_timeout
-        self._queue: queue.SimpleQueue[_Op | _Stop] = queue.SimpleQueue()
-        self._lock = threading.Lock()
-        self._accepting = True
-        self._thread: threading.Thread | None = None
-        self._commits = 0  # transactions committed; lets tests see group commit at work
+        self.endpoint = check_endpoint(endpoint) if endpoint else ""
+        self._writer = SQLiteWriter(self.path, busy_timeout=busy_timeout, setup=_setup)
+        self._opened = False
 
     def __repr__(self) -> str:
-        return f"SQLiteInbox(path={str(self.path)!r})"
+        return f"SQLiteInbox(path={str(self.path)!r}, endpoint={self.endpoint!r})"
+
+    @property
+    def _commits(self) -> int:
+        return self._writer.commits
+
+    def scoped(self, endpoint: str) -> Self:
+        """A view of ``endpoint``'s records sharing this file's writer thread."""
+        view = object.__new__(type(self))
+        view.path, view.busy_timeout = self.path, self.busy_timeout
+        view.endpoint = check_endpoint(endpoint) if endpoint else ""
+        view._writer, view._opened = self._writer, False
+        return view
 
     # -- lifecycle -----------------------------------------------------------------
 
     async def start(self) -> None:
         """Create the file and schema (if needed) and start the writer thread."""
+        if not self._opened:
+            self._writer.open()
+            self._opened = True
         await self._call(lambda conn: None, write=False)
 
     async def close(self) -> None:
-        """Finish every queued operation, close the connection and join the thread."""
-        loop = asyncio.get_running_loop()
-        stop = _Stop(loop, loop.create_future())
-        with self._lock:
-            if not self._accepting or self._thread is None:
-                self._accepting = False
-                thread = self._thread
-                stop.future.set_result(None)
-            else:
-                self._accepting = False
-                thread = self._thread
-                self._queue.put(stop)
-        await stop.future
-        if thread is not None:
-            # The thread resolved the future as its last act; this join is immediate.
-            thread.join()
+        """Finish every queued operation; the last view to close stops the thread."""
+        if self._opened:
+            self._opened = False
+            await self._writer.close()
+        else:
+            self._writer.open()
+            await self._writer.close()
 
-    def _ensure_thread(self) -> None:
-        if self._thread is None:
-            thread = threading.Thread(target=self._run, name="wecom-inbox-sqlite", daemon=True)
-            self._thread = thread
-            thread.start()
+    async def _call(self, run: Any, *, write: bool = True) -> Any:
+        return await self._writer.call(run, write=write)
 
-    async def _call(self, run: Callable[[sqlite3.Connection], _T], *, write: bool = True) -> _T:
-        loop = asyncio.get_running_loop()
-        future: asyncio.Future[_T] = loop.create_future()
-        with self._lock:
-            if not self._accepting:
-                raise RuntimeError(f"{self!r} is closed")
-            self._ensure_thread()
-            self._queue.put(_Op(run, write, loop, future))
-        return await future
+    async def adopt(self, receive_ids: Iterable[str]) -> int:
+        """Move records from before endpoints existed, of ``receive_ids``, into this scope."""
+        ids = sorted(set(receive_ids))
+        if not self.endpoint or not ids:
+            return 0
+        marks = ", ".join("?" * len(ids))
 
-    # -- the writer thread ---------------------------------------------------------
+        def run(conn: sqlite3.Connection) -> int:
+            changed: int = conn.execute(
+                f"UPDATE OR IGNORE records SET endpoint = ? WHERE endpoint = ''"
+                f" AND receive_id IN ({marks})",
+                (self.endpoint, *ids),
+            ).rowcount
+            return changed
 
-    def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self.path,
-            timeout=self.busy_timeout,
-            isolation_level=None,
-            cached_statements=_STATEMENT_CACHE,
+        moved: int = await self._call(run)
+        return moved
+
+    async def endpoints(self) -> list[str]:
+        """Endpoints with records in this file."""
+        rows = await self._call(
+            lambda conn: conn.execute("SELECT DISTINCT endpoint FROM records").fetchall(),
+            write=False,
         )
-        try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            # Switching a fresh file to WAL needs an exclusive lock, and SQLite reports
-            # BUSY for it without consulting the busy handler; several workers starting
-            # together on a new file would otherwise fail, so retry until the timeout.
-            deadline = time.monotonic() + self.busy_timeout
-            while True:
-                try:
-                    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    break
-                except sqlite3.OperationalError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.01)
-            if str(mode).lower() != "wal":
-                raise ConfigurationError(
-                    f"the SQLite inbox needs WAL journaling, but {self.path} is in {mode!r}"
-                    " mode (is it on a network filesystem?)"
-                )
-            # FULL fsyncs the WAL at every commit, so an admitted callback survives power
-            # loss, not only a crash; group commit keeps that to one fsync per batch.
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("BEGIN IMMEDIATE")
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.close()
-            raise
-        return conn
-
-    def _run(self) -> None:
-        try:
-            conn = self._connect()
-        except Exception as exc:
-            self._shutdown(exc, [])
-            return
-        stops: list[_Stop] = []
-        try:
-            self._serve(conn, stops)
-        finally:
-            conn.close()
-            self._shutdown(RuntimeError(f"{self!r} is closed"), stops)
-
-    def _serve(self, conn: sqlite3.Connection, stops: list[_Stop]) -> None:
-        while True:
-            batch: list[_Op] = []
-            item = self._queue.get()
-            while True:
-                if isinstance(item, _Stop):
-                    stops.append(item)
-                    break
-                batch.append(item)
-                if len(batch) >= _MAX_BATCH:
-                    break
-                try:
-                    item = self._queue.get_nowait()
-                except queue.Empty:
-                    break
-            if batch:
-                self._run_batch(conn, batch)
-            if stops:
-                return
-
-    def _run_batch(self, conn: sqlite3.Connection, batch: list[_Op]) -> None:
-        begin = "BEGIN IMMEDIATE" if any(op.write for op in batch) else "BEGIN"
-        outcomes: list[tuple[_Op, bool, Any]] = []
-        try:
-            conn.execute(begin)
-            try:
-                # Optimistic: no savepoints. Nearly every batch has no failing operation.
-                outcomes = [(op, True, op.run(conn)) for op in batch]
-            except Exception:
-                if conn.in_transaction:  # some errors already rolled it back
-                    conn.execute("ROLLBACK")
-                outcomes = self._run_isolated(conn, batch, begin)
-            else:
-                conn.execute("COMMIT")
-                self._commits += 1
-        except Exception as exc:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            outcomes = [(op, False, exc) for op in batch]
-        _notify_all(outcomes)
-
-    def _run_isolated(
-        self, conn: sqlite3.Connection, batch: list[_Op], begin: str
-    ) -> list[tuple[_Op, bool, Any]]:
-        """Re-run a batch that had a failing operation, each operation in its own savepoint.
-
-        The caller rolled the optimistic attempt back, so this starts from a clean slate;
-        the failing operation's own changes are undone, its neighbours' committed.
-        """
-        outcomes: list[tuple[_Op, bool, Any]] = []
-        conn.execute(begin)
-        for op in batch:
-            conn.execute("SAVEPOINT op")
-            try:
-                value = op.run(conn)
-            except Exception as exc:
-                conn.execute("ROLLBACK TO op")
-                outcomes.append((op, False, exc))
-            else:
-                outcomes.append((op, True, value))
-            conn.execute("RELEASE op")
-        conn.execute("COMMIT")
-        self._commits += 1
-        return outcomes
-
-    def _shutdown(self, error: Exception, stops: list[_Stop]) -> None:
-        with self._lock:
-            self._accepting = False
-            leftovers: list[_Op | _Stop] = []
-            while True:
-                try:
-                    leftovers.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-        for item in leftovers:
-            if isinstance(item, _Stop):
-                stops.append(item)
-            else:
-                _notify(item.loop, item.future, False, error)
-        for stop in stops:
-            _notify(stop.loop, stop.future, True, None)
+        return sorted(str(row[0]) for row in rows)
 
     # -- the contract ----------------------------------------------------------------
 
     async def admit(self, callback: NewCallback, *, owner: str, lease_seconds: float) -> Admitted:
         """Insert ``callback`` unless its key exists; returns after the insert committed."""
 
-        c = callback
+        c, ep = callback, self.endpoint
 
         def run(conn: sqlite3.Connection) -> Admitted:
             now = time.time()
             lease_until = now + lease_seconds
             inserted = conn.execute(
                 _INSERT,
-                (c.key, c.receive_id, c.kind, c.plaintext, c.received_at, owner, lease_until, now),
+                (
+                    ep,
+                    c.key,
+                    c.receive_id,
+                    c.kind,
+                    c.plaintext,
+                    c.received_at,
+                    owner,
+                    lease_until,
+                    now,
+                ),
             ).rowcount  # sqlite3_changes(): 0 when the key already existed
             if inserted == 1:
                 # Exactly the row just written (REAL columns read back as float).
@@ -389,26 +251,32 @@ class SQLiteInbox(Inbox):
                     owner=owner, lease_until=float(lease_until), updated_at=float(now),
                 )  # fmt: skip
                 return Admitted(new=True, record=record)
-            existing = _fetch(conn, c.key)
+            existing = _fetch(conn, ep, c.key)
             assert existing is not None
             return Admitted(new=False, record=existing)
 
-        return await self._call(run)
+        admitted: Admitted = await self._call(run)
+        return admitted
 
     async def handler_done(self, key: str, handler_id: str) -> None:
         """Record that one handler finished for ``key``."""
 
+        ep = self.endpoint
+
         def run(conn: sqlite3.Connection) -> None:
             # Read-modify-write is safe: the batch holds the database's write lock.
-            row = conn.execute("SELECT handlers_done FROM records WHERE key = ?", (key,)).fetchone()
+            row = conn.execute(
+                "SELECT handlers_done FROM records WHERE endpoint = ? AND key = ?", (ep, key)
+            ).fetchone()
             if row is None:
                 return
             done = set(json.loads(row[0]))
             if handler_id not in done:
                 done.add(handler_id)
                 conn.execute(
-                    "UPDATE records SET handlers_done = ?, updated_at = ? WHERE key = ?",
-                    (json.dumps(sorted(done)), time.time(), key),
+                    "UPDATE records SET handlers_done = ?, updated_at = ?"
+                    " WHERE endpoint = ? AND key = ?",
+                    (json.dumps(sorted(done)), time.time(), ep, key),
                 )
 
         await self._call(run)
@@ -416,15 +284,20 @@ class SQLiteInbox(Inbox):
     async def save_reply(self, key: str, reply: bytes) -> None:
         """Store the passive reply for ``key``; returns after it committed."""
         await self._execute(
-            "UPDATE records SET reply = ?, updated_at = ? WHERE key = ?", reply, _NOW, key
+            "UPDATE records SET reply = ?, updated_at = ? WHERE endpoint = ? AND key = ?",
+            reply,
+            _NOW,
+            self.endpoint,
+            key,
         )
 
     async def complete(self, key: str) -> None:
         """Mark ``key`` done and release its lease."""
         await self._execute(
             "UPDATE records SET status = 'done', owner = NULL, lease_until = 0, updated_at = ?"
-            " WHERE key = ?",
+            " WHERE endpoint = ? AND key = ?",
             _NOW,
+            self.endpoint,
             key,
         )
 
@@ -432,123 +305,150 @@ class SQLiteInbox(Inbox):
         """Count a failed attempt; back off until ``retry_at``, or dead-letter if None."""
         params: tuple[Any, ...]
         if retry_at is None:
-            then, params = "status = 'dead'", (error, _NOW, key)
+            then, params = "status = 'dead'", (error, _NOW, self.endpoint, key)
         else:
-            then, params = "next_attempt_at = ?", (error, _NOW, retry_at, key)
+            then, params = "next_attempt_at = ?", (error, _NOW, retry_at, self.endpoint, key)
         await self._execute(
             "UPDATE records SET attempts = attempts + 1, last_error = ?, owner = NULL,"
-            f" lease_until = 0, updated_at = ?, {then} WHERE key = ?",
+            f" lease_until = 0, updated_at = ?, {then} WHERE endpoint = ? AND key = ?",
             *params,
         )
 
     async def claim(self, owner: str, *, lease_seconds: float, limit: int) -> list[InboxRecord]:
         """Lease up to ``limit`` due pending records that no live lease holds, oldest first."""
 
+        ep = self.endpoint
+
         def run(conn: sqlite3.Connection) -> list[InboxRecord]:
             now = time.time()
             keys = [
                 row[0]
                 for row in conn.execute(
-                    "SELECT key FROM records WHERE status = 'pending' AND lease_until <= ?"
-                    " AND next_attempt_at <= ? ORDER BY received_at LIMIT ?",
-                    (now, now, max(limit, 0)),
+                    "SELECT key FROM records WHERE endpoint = ? AND status = 'pending'"
+                    " AND lease_until <= ? AND next_attempt_at <= ? ORDER BY received_at LIMIT ?",
+                    (ep, now, now, max(limit, 0)),
                 )
             ]
             conn.executemany(
-                "UPDATE records SET owner = ?, lease_until = ?, updated_at = ? WHERE key = ?",
-                [(owner, now + lease_seconds, now, key) for key in keys],
+                "UPDATE records SET owner = ?, lease_until = ?, updated_at = ?"
+                " WHERE endpoint = ? AND key = ?",
+                [(owner, now + lease_seconds, now, ep, key) for key in keys],
             )
-            claimed = [_fetch(conn, key) for key in keys]
+            claimed = [_fetch(conn, ep, key) for key in keys]
             return [record for record in claimed if record is not None]
 
-        return await self._call(run)
+        found: list[InboxRecord] = await self._call(run)
+        return found
 
     async def renew(self, key: str, owner: str, lease_seconds: float) -> bool:
         """Extend ``owner``'s lease on ``key``; False if ``owner`` does not hold it."""
+
+        ep = self.endpoint
 
         def run(conn: sqlite3.Connection) -> bool:
             now = time.time()
             changed = conn.execute(
                 "UPDATE records SET lease_until = ?, updated_at = ?"
-                " WHERE key = ? AND owner = ? AND status = 'pending'",
-                (now + lease_seconds, now, key, owner),
+                " WHERE endpoint = ? AND key = ? AND owner = ? AND status = 'pending'",
+                (now + lease_seconds, now, ep, key, owner),
             ).rowcount
             return changed == 1
 
-        return await self._call(run)
+        renewed: bool = await self._call(run)
+        return renewed
 
     async def release(self, key: str, owner: str) -> None:
         """Give up ``owner``'s lease on ``key`` now, leaving the work pending."""
         await self._execute(
             "UPDATE records SET owner = NULL, lease_until = 0, updated_at = ?"
-            " WHERE key = ? AND owner = ?",
+            " WHERE endpoint = ? AND key = ? AND owner = ?",
             _NOW,
+            self.endpoint,
             key,
             owner,
         )
 
     async def get(self, key: str) -> InboxRecord | None:
         """The record for ``key``, or None."""
-        return await self._call(lambda conn: _fetch(conn, key), write=False)
+        ep = self.endpoint
+        found: InboxRecord | None = await self._call(
+            lambda conn: _fetch(conn, ep, key), write=False
+        )
+        return found
 
     async def list(
         self, *, status: RecordStatus | None = None, limit: int = 100
     ) -> list[InboxRecord]:
         """Records, newest first, optionally of one status."""
-        where = "" if status is None else "WHERE status = ?"
-        params: list[Any] = [] if status is None else [status.value]
-        sql = f"SELECT {_COLUMNS} FROM records {where} ORDER BY received_at DESC LIMIT ?"
-        return await self._call(
+        where = "" if status is None else "AND status = ?"
+        params: list[Any] = [self.endpoint] + ([] if status is None else [status.value])
+        sql = (
+            f"SELECT {_COLUMNS} FROM records WHERE endpoint = ? {where}"
+            " ORDER BY received_at DESC LIMIT ?"
+        )
+        found: list[InboxRecord] = await self._call(
             lambda conn: _fetch_many(conn, sql, [*params, max(limit, 0)]), write=False
         )
+        return found
 
     async def stats(self) -> dict[str, int]:
         """Counts by status."""
 
+        ep = self.endpoint
+
         def run(conn: sqlite3.Connection) -> dict[str, int]:
             counts = {s.value: 0 for s in RecordStatus}
             for status, count in conn.execute(
-                "SELECT status, count(*) FROM records GROUP BY status"
+                "SELECT status, count(*) FROM records WHERE endpoint = ? GROUP BY status", (ep,)
             ):
                 counts[status] = count
             return counts
 
-        return await self._call(run, write=False)
+        found: dict[str, int] = await self._call(run, write=False)
+        return found
 
     async def retry(self, key: str) -> bool:
         """Make a dead or pending record due now with attempts reset; False if absent."""
 
+        ep = self.endpoint
+
         def run(conn: sqlite3.Connection) -> bool:
             now = time.time()
-            row = conn.execute("SELECT status FROM records WHERE key = ?", (key,)).fetchone()
+            row = conn.execute(
+                "SELECT status FROM records WHERE endpoint = ? AND key = ?", (ep, key)
+            ).fetchone()
             if row is None:
                 return False
             if row[0] == RecordStatus.DEAD:
                 conn.execute(
                     "UPDATE records SET status = 'pending', attempts = 0, next_attempt_at = ?,"
-                    " owner = NULL, lease_until = 0, updated_at = ? WHERE key = ?",
-                    (now, now, key),
+                    " owner = NULL, lease_until = 0, updated_at = ? WHERE endpoint = ? AND key = ?",
+                    (now, now, ep, key),
                 )
             elif row[0] == RecordStatus.PENDING:
                 conn.execute(
                     "UPDATE records SET attempts = 0, next_attempt_at = ?, updated_at = ?"
-                    " WHERE key = ?",
-                    (now, now, key),
+                    " WHERE endpoint = ? AND key = ?",
+                    (now, now, ep, key),
                 )
             return True
 
-        return await self._call(run)
+        found: bool = await self._call(run)
+        return found
 
     async def purge(self, older_than: float) -> int:
         """Delete done and dead records received before ``older_than``."""
-        return await self._call(
+        ep = self.endpoint
+        purged: int = await self._call(
             lambda conn: (
                 conn.execute(
-                    "DELETE FROM records WHERE status IN ('done', 'dead') AND received_at < ?",
-                    (older_than,),
+                    "DELETE FROM records WHERE endpoint = ? AND status IN ('done', 'dead')"
+                    " AND received_at < ?",
+                    (ep, older_than),
                 ).rowcount
             )
         )
+        return purged
 
     async def _execute(self, sql: str, *params: Any) -> None:
         """Run one UPDATE; ``_NOW`` among the params becomes the time it runs."""
