@@ -19,7 +19,13 @@ WeComCallbackError                 base of everything below
 │   └── ReplyXMLError              -40011 the reply XML could not be generated
 ├── HandlerError                   a handler signature or injection problem
 ├── ConfigurationError             settings are missing or invalid
-└── WeComAPIError                  the outbound API answered errcode != 0
+├── LockTimeoutError               a store lock was not acquired in time
+├── ClientClosedError              a WeComClient was used after it was closed
+├── WeComTransportError            no usable answer from WeCom: network, timeout, HTTP 5xx, not JSON
+└── WeComAPIError                  the outbound API answered errcode != 0 (errcode, errmsg, api)
+    ├── WeComRateLimitError        45009, 45033: over a frequency or concurrency limit; back off
+    └── WeComConfigError           40001, 40013, 48002, 60020, ...: fix the secret, permission
+                                   or trusted IP (also a ConfigurationError)
 ```
 """
 
@@ -29,12 +35,14 @@ __all__ = [
     "AESKeyError",
     "Base64DecodeError",
     "Base64EncodeError",
+    "ClientClosedError",
     "ComputeSignatureError",
     "ConfigurationError",
     "CryptoError",
     "DecryptError",
     "EncryptError",
     "HandlerError",
+    "LockTimeoutError",
     "MissingParameterError",
     "PayloadTooLargeError",
     "PlaintextError",
@@ -44,6 +52,9 @@ __all__ = [
     "SignatureError",
     "WeComAPIError",
     "WeComCallbackError",
+    "WeComConfigError",
+    "WeComRateLimitError",
+    "WeComTransportError",
     "XMLParseError",
 ]
 
@@ -159,10 +170,83 @@ class ConfigurationError(WeComCallbackError):
     """Settings are missing or invalid."""
 
 
-class WeComAPIError(WeComCallbackError):
-    """WeCom's API answered with ``errcode != 0``."""
+class LockTimeoutError(WeComCallbackError):
+    """A lock in a shared store was not acquired within its timeout (another holder kept it)."""
 
-    def __init__(self, errcode: int, errmsg: str) -> None:
-        super().__init__(f"WeCom API error {errcode}: {errmsg}")
+
+class ClientClosedError(WeComCallbackError):
+    """A :class:`~wecom_callback.client.WeComClient` was used after ``aclose()``."""
+
+
+class WeComTransportError(WeComCallbackError):
+    """WeCom gave no usable answer: a network failure, a timeout, HTTP 5xx, or a non-JSON body.
+
+    ``api`` is the path called (``"message/send"``); ``http_status`` the HTTP status, if
+    an answer arrived. The text never includes the request URL (it carries the token).
+    """
+
+    def __init__(self, reason: str, *, api: str, http_status: int | None = None) -> None:
+        super().__init__(f"{api}: {reason}")
+        self.api = api
+        self.http_status = http_status
+
+
+#: Codes that mean "over a limit": retrying at once only makes it worse (OUTBOUND.md 1.2).
+_RATE_LIMIT_CODES = frozenset({45009, 45033})
+
+#: Codes that mean "fix the configuration", with what to check.
+_CONFIG_HINTS: dict[int, str] = {
+    40001: "check the corp id and the secret: the secret may be wrong, reset, or its app disabled",
+    40013: "check the corp id",
+    40080: "check the suite secret",
+    40083: "check the suite id",
+    48002: "the secret's app lacks permission for this API"
+    " (e.g. the contact-sync secret cannot send messages)",
+    60020: "add this server's public IP to the app's trusted IP list (企业可信IP);"
+    " third-party and customised apps need the provider's IP whitelist",
+}
+
+_RATE_HINTS: dict[int, str] = {
+    45009: "over the API's frequency limit; WeCom blocks for the length of the exceeded window",
+    45033: "too many concurrent calls of this API; lower the concurrency",
+}
+
+
+class WeComAPIError(WeComCallbackError):
+    """WeCom's API answered with ``errcode != 0``.
+
+    ``errcode`` and ``errmsg`` are WeCom's; ``api`` is the path called (``"message/send"``),
+    or None. :meth:`from_response` picks :class:`WeComRateLimitError` or
+    :class:`WeComConfigError` where the code calls for it.
+    """
+
+    def __init__(self, errcode: int, errmsg: str, api: str | None = None) -> None:
+        where = f" from {api}" if api else ""
+        hint = _CONFIG_HINTS.get(errcode) or _RATE_HINTS.get(errcode)
+        text = f"WeCom API error {errcode}{where}: {errmsg}"
+        super().__init__(f"{text} ({hint})" if hint else text)
         self.errcode = errcode
         self.errmsg = errmsg
+        self.api = api
+
+    @property
+    def is_rate_limit(self) -> bool:
+        """True for 45009 and 45033: back off before calling again."""
+        return self.errcode in _RATE_LIMIT_CODES
+
+    @classmethod
+    def from_response(cls, errcode: int, errmsg: str, api: str | None = None) -> WeComAPIError:
+        """The most specific error class for ``errcode``."""
+        if errcode in _RATE_LIMIT_CODES:
+            return WeComRateLimitError(errcode, errmsg, api)
+        if errcode in _CONFIG_HINTS:
+            return WeComConfigError(errcode, errmsg, api)
+        return WeComAPIError(errcode, errmsg, api)
+
+
+class WeComRateLimitError(WeComAPIError):
+    """45009 (frequency limit) or 45033 (concurrency limit): back off, do not retry at once."""
+
+
+class WeComConfigError(WeComAPIError, ConfigurationError):
+    """A code no retry can fix (40001, 40013, 48002, 60020, ...); the text says what to check."""
