@@ -64,10 +64,7 @@ def test_kind_filters_class_and_wildcard() -> None:
     @r.on("*", agent_id="7")
     def agent_7(ev: Callback) -> None: ...
 
-    @r.on("text", change_type="x")
-    def text_has_no_change_type(ev: Callback) -> None: ...
-
-    @r.on("change_external_contact", change_type={"del_external_contact", "x"})
+    @r.on("change_external_contact", change_type={"del_external_contact", "edit_external_contact"})
     def in_set(ev: Callback) -> None: ...
 
     @r.on("change_external_contact", user_id=lambda v: v.endswith("2"))

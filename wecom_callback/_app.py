@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -16,13 +17,17 @@ from ._routing import F, Router
 from ._runner import NotAccepting, Runner
 from ._settings import Settings
 from .crypto import WeComCrypto
-from .errors import PayloadTooLargeError
+from .errors import ConfigurationError, PayloadTooLargeError
 from .inbox import Inbox, open_inbox
 from .models._base import Callback
 
 __all__ = ["WeComApp"]
 
 log = logging.getLogger("wecom_callback")
+
+#: Seconds before a failed lazy start is tried again: doubled per failure, up to the max.
+_START_BACKOFF = 0.5
+_START_BACKOFF_MAX = 30.0
 
 
 def _query(raw: bytes) -> dict[str, str]:
@@ -63,14 +68,27 @@ class WeComApp:
     ) -> None:
         if isinstance(inbox, str):
             options["inbox"] = inbox
+            inbox = None
         if settings is None:
             ids: tuple[str, ...] = tuple(receive_ids or ())
             if receive_id is not None:
                 ids = (receive_id, *ids)
-            settings = Settings(
+            settings = Settings.build(
                 token=token, encoding_aes_key=encoding_aes_key, receive_ids=ids, **options
             )
+        else:
+            given: dict[str, object] = {"token": token, "encoding_aes_key": encoding_aes_key}
+            given |= {"receive_id": receive_id, "receive_ids": receive_ids}
+            beside = sorted(name for name, value in given.items() if value is not None)
+            beside += sorted(options)
+            if beside:
+                raise ConfigurationError(
+                    f"WeComApp(settings=...) was also given {', '.join(beside)}: put every"
+                    " option in the Settings (settings.model_copy(update={...})), or pass"
+                    " keywords without settings="
+                )
         self.settings = settings
+        self.name = settings.endpoint
         self.crypto = WeComCrypto(
             settings.token.get_secret_value(),
             settings.encoding_aes_key.get_secret_value(),
@@ -78,16 +96,17 @@ class WeComApp:
         )
         self.router = Router("app")
         self.client = client
-        self.inbox = (
-            inbox
-            if isinstance(inbox, Inbox)
-            else open_inbox(settings.inbox_url, retention=settings.retention_days * 86400)
-        )
+        base = inbox or open_inbox(settings.inbox_url, retention=settings.retention_days * 86400)
+        self.inbox = base.scoped(self.name)
         self.runner = Runner(
             self.router, self.inbox, settings, self.resources, inline=settings.inline
         )
-        self.receiver = Receiver(self.crypto, self.runner.receive)
+        self.receiver = Receiver(self.crypto, self.runner.admit)
         self._starting: asyncio.Task[None] | None = None
+        self._stopped = False
+        self._retry_at = 0.0
+        self._backoff = 0.0
+        self._start_error = ""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> WeComApp:
@@ -100,7 +119,10 @@ class WeComApp:
         return cls(settings=Settings.from_env(**overrides), client=client, inbox=inbox)
 
     def __repr__(self) -> str:
-        return f"WeComApp(receive_ids={list(self.settings.receive_ids)!r}, inbox={self.inbox!r})"
+        return (
+            f"WeComApp(name={self.name!r}, receive_ids={list(self.settings.receive_ids)!r},"
+            f" inbox={self.inbox!r})"
+        )
 
     # -- registration -------------------------------------------------------------
 
@@ -119,15 +141,46 @@ class WeComApp:
     # -- lifecycle ----------------------------------------------------------------
 
     async def startup(self) -> None:
-        """Open the inbox and resume unfinished work (also done on the first request)."""
+        """Open the inbox and resume unfinished work (also done on the first request).
+
+        A pure receiver (``inline=False``) only opens the inbox: its workers resume work.
+        """
         # Concurrent first requests share one start; a call after a stop starts anew.
+        self._stopped = False
         if self._starting is None or (self._starting.done() and not self.runner.started):
             self._starting = asyncio.ensure_future(self.runner.start())
         await asyncio.shield(self._starting)
 
+    async def _lazy_start(self) -> None:
+        """Start on a request (no lifespan); a failed start is retried with a backoff.
+
+        Raises :class:`NotAccepting` with the reason while the start fails or waits to be
+        tried again, so those callbacks are answered 503 and WeCom delivers them later.
+        """
+        if self._stopped:
+            raise NotAccepting("shutting down")
+        now = time.monotonic()
+        if now < self._retry_at:
+            wait = self._retry_at - now
+            raise NotAccepting(f"start-up failed ({self._start_error}); next try in {wait:.1f} s")
+        try:
+            await self.startup()
+        except Exception as exc:
+            self._backoff = min(max(self._backoff * 2, _START_BACKOFF), _START_BACKOFF_MAX)
+            self._retry_at = time.monotonic() + self._backoff
+            self._start_error = f"{type(exc).__name__}: {exc}"
+            log.error("endpoint %s: start-up failed: %s", self.name, self._start_error)
+            raise NotAccepting(f"start-up failed ({self._start_error})") from None
+        self._backoff = 0.0
+
     async def shutdown(self) -> None:
         """Stop admitting, let in-flight handlers finish within the grace period, close."""
+        self._stopped = True
         await self.runner.stop()
+
+    async def run_worker(self) -> None:
+        """Claim and run this app's work from the inbox until cancelled (``worker``)."""
+        await self.runner.run_forever()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:
@@ -171,10 +224,10 @@ class WeComApp:
             body = await self._read_body(scope, receive)
         except PayloadTooLargeError as exc:
             return Outcome.reject(exc)
-        if self._starting is None:  # first request, no lifespan: start lazily
-            await self.startup()
         client = scope.get("client")
         try:
+            if not self.runner.started:  # no lifespan (or a failed start): start lazily
+                await self._lazy_start()
             return await self.receiver.post(query, body, client[0] if client else None)
         except NotAccepting as exc:
             # Not admitted, so not acknowledged: WeCom redelivers on any non-200.
@@ -208,8 +261,9 @@ class WeComApp:
                 try:
                     await self.startup()
                 except Exception as exc:
-                    log.error("startup failed: %s", exc)
-                    await send({"type": "lifespan.startup.failed", "message": str(exc)})
+                    why = f"endpoint {self.name}: start-up failed: {type(exc).__name__}: {exc}"
+                    log.error("%s", why)
+                    await send({"type": "lifespan.startup.failed", "message": why})
                     return
                 await send({"type": "lifespan.startup.complete"})
             elif message["type"] == "lifespan.shutdown":

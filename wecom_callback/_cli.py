@@ -25,8 +25,8 @@ import uvicorn
 from ._app import WeComApp
 from ._serving import NotifyingServer
 from .crypto import WeComCrypto
-from .errors import WeComCallbackError
-from .inbox import InboxRecord, RecordStatus, open_inbox
+from .errors import ConfigurationError, WeComCallbackError
+from .inbox import Inbox, InboxRecord, RecordStatus, SQLiteInbox, open_inbox
 from .testing import Simulator
 
 __all__ = ["main"]
@@ -44,15 +44,49 @@ def generate_token() -> str:
     return "".join(secrets.choice(_ALNUM) for _ in range(32))
 
 
-def load_app(target: str) -> WeComApp:
-    """Import ``module:attribute`` and return the WeComApp it names."""
+def load_apps(target: str) -> list[WeComApp]:
+    """Import ``module:attribute``: a WeComApp, or a Starlette/FastAPI site mounting some.
+
+    A site's routes are searched, mounts within mounts included, so one worker command
+    serves every endpoint of the site.
+    """
     module_name, _, attr = target.partition(":")
-    sys.path.insert(0, os.getcwd())
-    module = importlib.import_module(module_name)
-    app = getattr(module, attr or "app")
-    if not isinstance(app, WeComApp):
-        raise SystemExit(f"{target} is not a WeComApp")
-    return app
+    if os.getcwd() not in sys.path:
+        sys.path.insert(0, os.getcwd())
+    try:
+        module = importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        raise ConfigurationError(f"cannot import {module_name!r} for {target}: {exc}") from None
+    try:
+        obj = getattr(module, attr or "app")
+    except AttributeError:
+        raise ConfigurationError(f"{module_name} has no attribute {attr or 'app'!r}") from None
+    apps = list(_find_apps(obj, set()))
+    if not apps:
+        raise ConfigurationError(f"{target} is neither a WeComApp nor a site that mounts one")
+    return apps
+
+
+def _find_apps(obj: Any, seen: set[int]) -> Any:
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if isinstance(obj, WeComApp):
+        yield obj
+        return
+    for route in getattr(obj, "routes", None) or ():
+        inner = getattr(route, "app", None)
+        if inner is not None:
+            yield from _find_apps(inner, seen)
+
+
+def load_app(target: str) -> WeComApp:
+    """Import ``module:attribute`` and return the one WeComApp it names or mounts."""
+    apps = load_apps(target)
+    if len(apps) > 1:
+        names = ", ".join(app.name for app in apps)
+        raise ConfigurationError(f"{target} mounts several endpoints ({names}): name one")
+    return apps[0]
 
 
 def _sample_fields(kind: str, content: str, receive_id: str) -> dict[str, Any]:
@@ -201,7 +235,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    app = load_app(args.app)
+    apps = load_apps(args.app)
 
     async def work() -> None:
         loop = asyncio.get_running_loop()
@@ -209,9 +243,13 @@ def cmd_worker(args: argparse.Namespace) -> int:
         assert task is not None
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, task.cancel)
-        print(f"worker {app.runner.owner} running handlers from {app.inbox!r}", flush=True)
+        for app in apps:
+            print(
+                f"worker {app.runner.owner} running endpoint {app.name} from {app.inbox!r}",
+                flush=True,
+            )
         with contextlib.suppress(asyncio.CancelledError):
-            await app.runner.run_forever()
+            await asyncio.gather(*(app.run_worker() for app in apps))
 
     asyncio.run(work())
     return 0
@@ -220,13 +258,35 @@ def cmd_worker(args: argparse.Namespace) -> int:
 def _inbox_url(args: argparse.Namespace) -> str:
     if args.url:
         return str(args.url)
-    if args.app:
-        return load_app(args.app).settings.inbox_url
     env = os.environ.get("WECOM_INBOX_URL")
     if env:
         return env
     data_dir = os.environ.get("WECOM_DATA_DIR", "data")
     return f"sqlite:///{os.path.abspath(os.path.join(data_dir, 'inbox.db'))}"
+
+
+async def _pick_scope(args: argparse.Namespace, base: Inbox) -> Inbox:
+    """The view of ``base`` the command works on: --endpoint, --app's, or the only one."""
+    if args.endpoint:
+        return base.scoped(args.endpoint)
+    if args.app:
+        return base
+    names = [name for name in await base.endpoints() if name]
+    if len(names) == 1:
+        return base.scoped(names[0])
+    if len(names) > 1 and args.action != "stats":
+        raise ConfigurationError(
+            f"the inbox holds several endpoints ({', '.join(names)}): pick one with --endpoint NAME"
+        )
+    return base
+
+
+async def _stats(inbox: Inbox) -> dict[str, Any]:
+    if inbox.endpoint:
+        return {"endpoint": inbox.endpoint, **await inbox.stats()}
+    return {
+        name or "(unscoped)": await inbox.scoped(name).stats() for name in await inbox.endpoints()
+    }
 
 
 def _record_json(record: InboxRecord, *, full: bool) -> dict[str, Any]:
@@ -250,13 +310,27 @@ def _record_json(record: InboxRecord, *, full: bool) -> dict[str, Any]:
 
 
 def cmd_inbox(args: argparse.Namespace) -> int:
-    inbox = open_inbox(_inbox_url(args))
+    if args.app:
+        base = load_app(args.app).inbox
+    else:
+        url = _inbox_url(args)
+        base = open_inbox(url)
+        if isinstance(base, SQLiteInbox) and not base.path.exists():
+            raise ConfigurationError(f"no inbox at {base.path} (from {url}): nothing to inspect")
 
     async def operate() -> int:
-        await inbox.start()
+        await base.start()
+        try:
+            inbox = await _pick_scope(args, base)
+        except BaseException:
+            await base.close()
+            raise
+        if inbox is not base:
+            await inbox.start()
+        print(f"inbox {inbox!r}", file=sys.stderr)
         try:
             if args.action == "stats":
-                print(json.dumps(await inbox.stats()))
+                print(json.dumps(await _stats(inbox)))
             elif args.action == "list":
                 status = RecordStatus.DEAD if args.dead else None
                 for record in await inbox.list(status=status, limit=args.limit):
@@ -277,7 +351,9 @@ def cmd_inbox(args: argparse.Namespace) -> int:
                 print(f"purged {await inbox.purge(cutoff)} records")
             return 0
         finally:
-            await inbox.close()
+            if inbox is not base:
+                await inbox.close()
+            await base.close()
 
     return asyncio.run(operate())
 
@@ -321,12 +397,15 @@ def _parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_decrypt)
 
     p = sub.add_parser("worker", help="run handlers from the inbox without serving HTTP")
-    p.add_argument("app", help="module:attribute of a WeComApp")
+    p.add_argument(
+        "app", help="module:attribute of a WeComApp, or of a Starlette/FastAPI site mounting some"
+    )
     p.set_defaults(func=cmd_worker)
 
     p = sub.add_parser("inbox", help="inspect and repair the inbox")
     p.add_argument("--url", help="inbox URL (default: WECOM_INBOX_URL or the data dir's file)")
     p.add_argument("--app", help="module:attribute of a WeComApp whose inbox to use")
+    p.add_argument("--endpoint", help="the endpoint (app name) whose records to work on")
     actions = p.add_subparsers(dest="action", required=True)
     actions.add_parser("stats", help="counts by status")
     q = actions.add_parser("list", help="newest records first")

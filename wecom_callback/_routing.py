@@ -19,6 +19,7 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
+from ._vocabulary import check_registration
 from .errors import HandlerError
 from .models._base import Callback
 
@@ -166,6 +167,7 @@ class Router:
     ) -> Handler:
         """The non-decorator form of :meth:`on`."""
         handler = Handler(func, kind, filters)
+        check_registration(func, kind, filters, handler.id)
         self._own.append(handler)
         self._invalidate()
         return handler

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -10,6 +12,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
 from .errors import ConfigurationError
+from .inbox._base import check_endpoint
 
 __all__ = ["Settings"]
 
@@ -29,6 +32,9 @@ _ENV = {
     "retention_days": "WECOM_RETENTION_DAYS",
     "shutdown_grace": "WECOM_SHUTDOWN_GRACE",
     "inline": "WECOM_INLINE",
+    "name": "WECOM_NAME",
+    "admission_timeout": "WECOM_ADMISSION_TIMEOUT",
+    "worker_poll_interval": "WECOM_WORKER_POLL_INTERVAL",
 }
 
 
@@ -66,15 +72,59 @@ class Settings(BaseModel):
     shutdown_grace: float = Field(10.0, ge=0)
     """Seconds a shutdown waits for in-flight handlers before leaving them to recovery."""
     inline: bool = True
-    """Run handlers in the receiving process (passive replies work); False leaves all
-    handling to ``wecom-callback worker`` processes."""
+    """Run handlers in the receiving process (passive replies work); False makes it a pure
+    receiver that admits and answers, leaving all handling to ``wecom-callback worker``."""
+    name: str | None = None
+    """The endpoint's stable name, scoping its records, claims and stats in a shared inbox.
+    Default: the first receive id and a digest of the EncodingAESKey (set it explicitly
+    before rotating the key, so the records stay with the endpoint)."""
+    admission_timeout: float = Field(4.0, gt=0, lt=5)
+    """Seconds the inbox may take to commit a callback before it is answered 503 (WeCom
+    waits 5 and retries; a commit that lands later makes the retry a duplicate)."""
+    worker_poll_interval: float = Field(0.5, gt=0)
+    """How often a worker looks for newly admitted work, in seconds."""
 
     @field_validator("receive_ids", mode="before")
     @classmethod
     def _split_ids(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return tuple(part.strip() for part in value.split(","))
+            parts = tuple(part.strip() for part in value.split(","))
+            if "" in parts:
+                raise ValueError(
+                    f"receive id list {value!r} has an empty item: remove the stray comma;"
+                    " the empty receive id is accepted only when listed on its own in"
+                    " Python, receive_ids=['']"
+                )
+            return parts
         return value
+
+    @field_validator("receive_ids")
+    @classmethod
+    def _some_ids(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if not value:
+            raise ValueError("at least one receive id is required (the CorpID, or SuiteID)")
+        return value
+
+    @field_validator("name")
+    @classmethod
+    def _valid_name(cls, value: str | None) -> str | None:
+        return None if value is None else check_endpoint(value)
+
+    @property
+    def endpoint(self) -> str:
+        """The endpoint name in effect: ``name``, or one derived from the credentials.
+
+        The derived name differs between apps with different keys or receive ids, stays
+        the same across restarts, and reveals nothing of the key (a salted SHA-256 prefix
+        of a 256-bit secret).
+        """
+        if self.name:
+            return self.name
+        secret = self.encoding_aes_key.get_secret_value().encode()
+        ids = "\0".join(self.receive_ids).encode()
+        digest = hashlib.sha256(b"wecom-callback endpoint\0" + secret + b"\0" + ids)
+        first = re.sub(r"[^A-Za-z0-9._-]", "_", self.receive_ids[0])[:40] or "app"
+        return f"{first}-{digest.hexdigest()[:10]}"
 
     @property
     def inbox_url(self) -> str:
@@ -95,8 +145,23 @@ class Settings(BaseModel):
         missing = [_ENV[n] for n in ("token", "encoding_aes_key", "receive_ids") if n not in values]
         if missing:
             raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
+        return cls.build(**values)
+
+    @classmethod
+    def build(cls, **values: Any) -> Settings:
+        """Validate ``values``; an invalid one is a :class:`ConfigurationError` saying why."""
         try:
             return cls(**values)
         except ValidationError as exc:
-            fields = ", ".join(str(e["loc"][0]) for e in exc.errors(include_input=False))
-            raise ConfigurationError(f"invalid settings: {fields}") from None
+            raise ConfigurationError(f"invalid settings: {describe(exc)}") from None
+
+
+def describe(exc: ValidationError) -> str:
+    """A validation error as one line: each field (with its variable) and what is wrong."""
+    parts = []
+    for error in exc.errors(include_input=False, include_url=False):
+        field = str(error["loc"][0]) if error["loc"] else "settings"
+        var = _ENV.get(field)
+        where = f"{field} ({var})" if var else field
+        parts.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
+    return "; ".join(parts)

@@ -1,8 +1,10 @@
 """The deployable ASGI application: ``uvicorn --factory wecom_callback.asgi:create_app``.
 
-It serves ``WECOM_APP`` (``module:attribute`` of your WeComApp) or, when unset, a
-``WeComApp.from_env()`` that admits callbacks to the inbox for a worker to handle. The
-app is mounted at ``WECOM_PATH`` (default ``/``); ``GET /healthz`` answers ``ok``.
+It serves ``WECOM_APP`` (``module:attribute`` of your WeComApp) or, when unset, a pure
+receiver (``WeComApp.from_env(inline=False)``): it admits callbacks to the inbox and
+answers, and never runs or claims handler work; ``wecom-callback worker module:app``
+processes sharing the inbox do. The app is mounted at ``WECOM_PATH`` (default ``/``);
+``GET /healthz`` answers ``ok``.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ def create_app() -> Starlette:
         if not isinstance(app, WeComApp):
             raise TypeError(f"WECOM_APP={target} is not a WeComApp")
     else:
-        app = WeComApp.from_env()
+        app = WeComApp.from_env(inline=False)
     path = os.environ.get("WECOM_PATH", "/").rstrip("/")
     return Starlette(
         routes=[Route("/healthz", _health), Mount(path or "/", app)],
