@@ -5,7 +5,8 @@
 - :class:`LiveServer` runs any ASGI app under a real uvicorn on 127.0.0.1, port 0.
 """
 
+from ._fake_api import FakeWeComAPI
 from ._server import LiveServer
 from ._simulator import SimulatedRequest, Simulator, callback_xml
 
-__all__ = ["LiveServer", "SimulatedRequest", "Simulator", "callback_xml"]
+__all__ = ["FakeWeComAPI", "LiveServer", "SimulatedRequest", "Simulator", "callback_xml"]

@@ -1,0 +1,255 @@
+"""A fake WeCom server API: a real HTTP server on 127.0.0.1 for tests and demos.
+
+It plays ``/cgi-bin/...`` with WeCom's JSON shapes and codes (see
+:data:`~wecom_callback.testing._fake_endpoints.ENDPOINTS`), can be told to fail, and
+records every call. Point a client at it with ``base_url=api.base_url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from wecom_callback.testing._fake_endpoints import ENDPOINTS, Incoming, Upload, error
+from wecom_callback.testing._fake_state import Failure, FakeState, RecordedCall, Secret
+from wecom_callback.testing._server import LiveServer
+
+__all__ = ["FakeWeComAPI", "RecordedCall", "Upload"]
+
+_REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+
+class FakeWeComAPI:
+    """WeCom's server API played by a real uvicorn on 127.0.0.1, on a port the OS picks.
+
+    ``with FakeWeComAPI() as api:`` (or ``async with``) starts it; then
+    ``WeComClient(api.corp_id, api.secret, agent_id=api.agent_id, base_url=api.base_url)``.
+    Tokens behave as WeCom's: ``gettoken`` returns the same token while it is valid, a
+    new one after it expired (:meth:`expire_tokens`). Script failures with
+    :meth:`fail_next`, :meth:`delay`, :meth:`disable_secret` and :meth:`respond`; read
+    :attr:`calls` (or :meth:`calls_to`) to assert what the client sent. Every method is
+    safe to call from any thread, while the server runs.
+    """
+
+    def __init__(
+        self,
+        *,
+        corp_id: str = "wwfakecorp00000001",
+        secret: str | None = None,
+        agent_id: int | None = 1000002,
+        token_ttl: float = 7200.0,
+    ) -> None:
+        """A fake corp ``corp_id`` with one app (``secret``, random if None, ``agent_id``)."""
+        self.corp_id = corp_id
+        self.secret = secret or secrets.token_urlsafe(32)
+        self.agent_id = agent_id
+        self._state = FakeState(corp_id=corp_id, token_ttl=token_ttl)
+        self._state.secrets[self.secret] = Secret(agent_id)
+        app = Starlette(
+            routes=[Route("/cgi-bin/{path:path}", self._serve, methods=["GET", "POST"])]
+        )
+        self._server = LiveServer(app, access_log=False)
+
+    def __repr__(self) -> str:
+        return f"FakeWeComAPI(corp_id={self.corp_id!r}, base_url={self.base_url!r})"
+
+    # -- lifecycle ---------------------------------------------------------------------
+
+    @property
+    def base_url(self) -> str:
+        """``http://127.0.0.1:PORT``: the ``base_url`` for a client (once started)."""
+        return self._server.url
+
+    def start(self) -> FakeWeComAPI:
+        """Start serving; returns once the server accepts connections."""
+        self._server.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self._server.stop()
+
+    def __enter__(self) -> FakeWeComAPI:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    async def __aenter__(self) -> FakeWeComAPI:
+        return await asyncio.to_thread(self.start)
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await asyncio.to_thread(self.stop)
+
+    # -- the corp ----------------------------------------------------------------------
+
+    def add_secret(self, secret: str | None = None, *, agent_id: int | None = None) -> str:
+        """Another secret of the corp (another app, or a contacts/kf secret); returned."""
+        secret = secret or secrets.token_urlsafe(32)
+        with self._state.lock:
+            self._state.secrets[secret] = Secret(agent_id)
+        return secret
+
+    def disable_secret(self, secret: str) -> None:
+        """From now on ``gettoken`` answers 40001 for ``secret`` (reset, or app disabled)."""
+        with self._state.lock:
+            self._state.secrets.setdefault(secret, Secret(None)).enabled = False
+
+    def add_user(self, *userids: str) -> None:
+        """Members that message/send and user/get know (default: zhangsan, lisi, wangwu)."""
+        with self._state.lock:
+            self._state.users.update(userids)
+
+    def expire_tokens(self) -> None:
+        """Expire every token issued so far: using one answers 42001; gettoken gives anew."""
+        with self._state.lock:
+            self._state.expire_all()
+
+    def add_kf_messages(self, open_kfid: str, *pages: Iterable[Mapping[str, Any]]) -> None:
+        """Queue pages of kf messages for sync_msg (an empty page is answered as such,
+        with ``has_more=1`` if pages follow)."""
+        with self._state.lock:
+            queued = self._state.kf_pages.setdefault(open_kfid, [])
+            queued.extend([dict(message) for message in page] for page in pages)
+
+    @staticmethod
+    def kf_text(
+        msgid: str,
+        content: str,
+        *,
+        open_kfid: str = "wkfakekf0001",
+        external_userid: str = "wmcustomer01",
+        origin: int = 3,
+        send_time: int = 1700000000,
+    ) -> dict[str, Any]:
+        """A text message as sync_msg lists it (origin 3: from the customer)."""
+        return {
+            "msgid": msgid,
+            "open_kfid": open_kfid,
+            "external_userid": external_userid,
+            "send_time": send_time,
+            "origin": origin,
+            "msgtype": "text",
+            "text": {"content": content},
+        }
+
+    # -- scripted behaviour --------------------------------------------------------------
+
+    def fail_next(
+        self,
+        path: str | None = None,
+        *,
+        errcode: int | None = None,
+        errmsg: str = "scripted failure",
+        status: int | None = None,
+        times: int = 1,
+    ) -> None:
+        """Answer the next ``times`` calls of ``path`` (any API but gettoken if None)
+        with ``errcode`` (e.g. 42001, 45009, -1) or with HTTP ``status`` (e.g. 502)."""
+        if (errcode is None) == (status is None):
+            raise ValueError("give exactly one of errcode and status")
+        with self._state.lock:
+            self._state.failures.append(Failure(path, errcode, errmsg, status, times))
+
+    def delay(self, seconds: float, *, path: str | None = None, times: int | None = None) -> None:
+        """Answer calls of ``path`` (any if None) ``seconds`` late, ``times`` times (None:
+        always)."""
+        with self._state.lock:
+            self._state.delays.append((path, seconds, times))
+
+    def respond(self, path: str, answer: Mapping[str, Any]) -> None:
+        """Answer every call of ``path`` with exactly ``answer`` (after the token check)."""
+        with self._state.lock:
+            self._state.canned[path] = dict(answer)
+
+    # -- what happened -------------------------------------------------------------------
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """Every call received so far, oldest first (a copy)."""
+        with self._state.lock:
+            return list(self._state.calls)
+
+    def calls_to(self, path: str) -> list[RecordedCall]:
+        """The calls of one API path (``"gettoken"``, ``"message/send"``, ...)."""
+        return [call for call in self.calls if call.path == path]
+
+    def clear_calls(self) -> None:
+        """Forget the calls recorded so far."""
+        with self._state.lock:
+            self._state.calls.clear()
+
+    @property
+    def uploads(self) -> list[Upload]:
+        """Every file media/upload took, with its name as WeCom reads it."""
+        with self._state.lock:
+            return list(self._state.uploads)
+
+    # -- serving -----------------------------------------------------------------------
+
+    async def _serve(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        body = await request.body()
+        params = dict(request.query_params)
+        token = params.pop("access_token", None)
+        decoded: Any = None
+        if body and "multipart/" not in request.headers.get("content-type", ""):
+            try:
+                decoded = json.loads(body)
+            except ValueError:
+                decoded = None
+        incoming = Incoming(params, decoded, body, dict(request.headers), token)
+        with self._state.lock:
+            seconds = self._state.take_delay(path)
+        if seconds:
+            await asyncio.sleep(seconds)
+        with self._state.lock:
+            status, answer = self._answer(path, incoming)
+            headers = incoming.headers
+            call = RecordedCall(
+                request.method, path, params, token, decoded, body, headers, status, answer
+            )
+            self._state.calls.append(call)
+        if answer is None:
+            return PlainTextResponse(_REASONS.get(status, "Error"), status_code=status)
+        return JSONResponse(answer, status_code=status)
+
+    def _answer(self, path: str, req: Incoming) -> tuple[int, dict[str, Any] | None]:
+        """(HTTP status, JSON or None); called with the state's lock held."""
+        state = self._state
+        failure = state.take_failure(path)
+        if failure is not None:
+            if failure.status is not None:
+                return failure.status, None
+            return 200, error(int(failure.errcode or 0), failure.errmsg)
+        handler = ENDPOINTS.get(path)
+        if handler is None and path not in state.canned:
+            return 404, None
+        if path != "gettoken":
+            code = state.token_error(req.token)
+            if code is not None:
+                return 200, error(code, "invalid access_token" if code != 42001 else "expired")
+        canned = state.canned_answer(path)
+        if canned is not None:
+            return 200, dict(canned)
+        assert handler is not None
+        return 200, handler(state, req)
