@@ -85,3 +85,57 @@ class ServerProcess:
         if self.proc.poll() is None:
             self.proc.terminate()
         self._reap()
+
+
+class WorkerProcess:
+    """``wecom-callback worker TARGET`` in its own process, ready once it says it runs."""
+
+    def __init__(self, target: str, env: dict[str, str], *, timeout: float = 30) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "wecom_callback._cli", "worker", target],
+            cwd=ROOT,
+            env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        self.log: list[str] = []
+        ready = threading.Event()
+
+        def read() -> None:
+            assert self.proc.stdout is not None
+            for line in self.proc.stdout:
+                self.log.append(line)
+                if line.startswith("worker "):
+                    ready.set()
+            ready.set()
+
+        self._reader = threading.Thread(target=read, daemon=True)
+        self._reader.start()
+        if not ready.wait(timeout) or self.proc.poll() is not None:
+            self.kill()
+            raise RuntimeError("worker did not start:\n" + "".join(self.log))
+
+    @property
+    def endpoints(self) -> list[str]:
+        """The endpoint names the worker said it runs."""
+        found = (re.search(r"running endpoint (\S+)", line) for line in self.log)
+        return [m.group(1) for m in found if m]
+
+    def kill(self) -> None:
+        """SIGKILL, then reap."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(60)
+        self._reader.join(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+    def terminate(self) -> None:
+        """SIGTERM: the worker's graceful stop."""
+        if self.proc.poll() is None:
+            self.proc.terminate()
+        self.proc.wait(60)
+        self._reader.join(10)
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
