@@ -101,8 +101,9 @@ def _known_values(
 def _warn(func: Callable[..., Any], message: str) -> None:
     code = getattr(getattr(func, "__wrapped__", func), "__code__", None)
     if isinstance(code, types.CodeType):
+        module = getattr(func, "__module__", None) or "__main__"
         warnings.warn_explicit(
-            message, RegistrationWarning, code.co_filename, code.co_firstlineno, module=None
+            message, RegistrationWarning, code.co_filename, code.co_firstlineno, module, {}
         )
     else:
         warnings.warn(message, RegistrationWarning, stacklevel=4)

@@ -16,6 +16,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._app import WeComApp
 
@@ -26,7 +27,21 @@ async def _health(request: Request) -> PlainTextResponse:
     return PlainTextResponse("ok")
 
 
-def create_app() -> Starlette:
+class _Served:
+    """The site, with the lifespan left to the WeComApp: a failed start is one clear line."""
+
+    def __init__(self, site: Starlette, app: WeComApp) -> None:
+        self.site = site
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self.app(scope, receive, send)
+        else:
+            await self.site(scope, receive, send)
+
+
+def create_app() -> ASGIApp:
     """Build the served application from the environment."""
     target = os.environ.get("WECOM_APP")
     if target:
@@ -37,7 +52,5 @@ def create_app() -> Starlette:
     else:
         app = WeComApp.from_env(inline=False)
     path = os.environ.get("WECOM_PATH", "/").rstrip("/")
-    return Starlette(
-        routes=[Route("/healthz", _health), Mount(path or "/", app)],
-        lifespan=app.lifespan,
-    )
+    site = Starlette(routes=[Route("/healthz", _health), Mount(path or "/", app)])
+    return _Served(site, app)
