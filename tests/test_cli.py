@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import CORP, KEY, TOKEN, Serve
 from tests.vectors import DOC
 from wecom_callback import WeComApp
-from wecom_callback._cli import main
+from wecom_callback._cli.main import main
 from wecom_callback.models import TextMessage
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -23,7 +23,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_xml import reference
-from wecom_callback._parsing import dispatch_key, model_from_dict
 from wecom_callback._xml import parse_xml, read_envelope
 from wecom_callback.crypto import WeComCrypto, signature
 from wecom_callback.errors import (
@@ -35,6 +34,7 @@ from wecom_callback.errors import (
     XMLParseError,
 )
 from wecom_callback.models import UnknownMessage, lookup
+from wecom_callback.models._parsing import dispatch_key, model_from_dict
 
 TOKEN, KEY, RID = "tok3n", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww0123456789abcdef"
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "pipeline.py"

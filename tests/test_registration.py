@@ -13,7 +13,7 @@ import pytest
 from tests.conftest import CORP, KEY, TOKEN, Serve
 from tests.durability.test_runner import text, wait_for
 from wecom_callback import Router, Settings, WeComApp
-from wecom_callback._vocabulary import RegistrationWarning
+from wecom_callback._routing.vocabulary import RegistrationWarning
 from wecom_callback.errors import ConfigurationError, HandlerError
 from wecom_callback.models import AddExternalContactEvent, Callback, TextMessage
 from wecom_callback.testing import Simulator

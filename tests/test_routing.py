@@ -9,9 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from wecom_callback import CallbackContext, Router
-from wecom_callback._parsing import parse_message
 from wecom_callback.errors import HandlerError
 from wecom_callback.models import AddExternalContactEvent, Callback, ExternalContactEvent
+from wecom_callback.models._parsing import parse_message
 from wecom_callback.testing import callback_xml
 
 ADD = parse_message(

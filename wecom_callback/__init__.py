@@ -1,9 +1,12 @@
 """wecom-callback: receive WeCom (WeChat Work) callbacks, verified, typed, never lost."""
 
-from ._app import WeComApp
-from ._context import CallbackContext
-from ._parsing import parse_message
-from ._replies import (
+from ._app.app import WeComApp
+from ._receiving.context import CallbackContext
+from ._routing.router import Router
+from ._settings.settings import Settings
+from .errors import CryptoError, WeComAPIError, WeComCallbackError
+from .models._parsing import parse_message
+from .replies._passive import (
     Article,
     ImageReply,
     NewsReply,
@@ -14,9 +17,6 @@ from ._replies import (
     VideoReply,
     VoiceReply,
 )
-from ._routing import Router
-from ._settings import Settings
-from .errors import CryptoError, WeComAPIError, WeComCallbackError
 
 __version__ = "0.1.0"
 

@@ -18,7 +18,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ._app import WeComApp
+from ._app.app import WeComApp
 
 __all__ = ["create_app"]
 

@@ -17,8 +17,8 @@ from typing import Any
 from pydantic import AliasChoices, BaseModel
 from pydantic.fields import FieldInfo
 
-from wecom_callback._parsing import parse_message
 from wecom_callback.models import Callback
+from wecom_callback.models._parsing import parse_message
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "callbacks"
 

@@ -14,7 +14,6 @@ import pytest
 import xmltodict
 from pydantic import BaseModel
 
-from wecom_callback._parsing import dispatch_key, parse_message
 from wecom_callback.models import (
     Callback,
     Event,
@@ -25,6 +24,7 @@ from wecom_callback.models import (
     lookup,
     registered,
 )
+from wecom_callback.models._parsing import dispatch_key, parse_message
 
 from . import (
     test_app_events,

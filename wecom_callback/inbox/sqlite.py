@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, Self
 
+from wecom_callback._stores.sqlite_writer import SQLiteWriter
 from wecom_callback.inbox._base import (
     Admitted,
     Inbox,
@@ -32,7 +33,6 @@ from wecom_callback.inbox._base import (
     RecordStatus,
     check_endpoint,
 )
-from wecom_callback.inbox._writer import SQLiteWriter
 
 __all__ = ["SQLiteInbox"]
 

@@ -10,7 +10,7 @@ from typing import Any, TypeVar
 
 import uvicorn
 
-from .._serving import NotifyingServer
+from .._app.serving import NotifyingServer
 
 __all__ = ["LiveServer"]
 

@@ -26,13 +26,13 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from ._context import CallbackContext
-from ._parsing import parse_message
-from ._receiver import Delivery, render_reply
-from ._routing import Handler, Router
-from ._settings import Settings
-from .inbox import Admitted, Inbox, InboxRecord, NewCallback
-from .models._base import Callback
+from .._receiving.context import CallbackContext
+from .._receiving.receiver import Delivery, render_reply
+from .._routing.router import Handler, Router
+from .._settings.settings import Settings
+from ..inbox import Admitted, Inbox, InboxRecord, NewCallback
+from ..models._base import Callback
+from ..models._parsing import parse_message
 
 __all__ = ["NotAccepting", "Runner"]
 

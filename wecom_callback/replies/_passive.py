@@ -10,7 +10,7 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from .crypto import cdata
+from ..crypto import cdata
 
 __all__ = [
     "Article",

@@ -11,8 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 
-from .errors import ConfigurationError
-from .inbox._base import check_endpoint
+from ..errors import ConfigurationError
+from ..inbox._base import check_endpoint
 
 __all__ = ["Settings"]
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ._xml import parse_xml
-from .models._base import Callback, Family, UnknownEvent, UnknownMessage, lookup
+from .._xml import parse_xml
+from ._base import Callback, Family, UnknownEvent, UnknownMessage, lookup
 
 __all__ = ["dispatch_key", "model_from_dict", "parse_message"]
 

@@ -12,14 +12,14 @@ from urllib.parse import parse_qsl
 
 from starlette.types import Receive, Scope, Send
 
-from ._receiver import Outcome, Receiver
-from ._routing import F, Router
-from ._runner import NotAccepting, Runner
-from ._settings import Settings
-from .crypto import WeComCrypto
-from .errors import ConfigurationError, PayloadTooLargeError
-from .inbox import Inbox, open_inbox
-from .models._base import Callback
+from .._receiving.receiver import Outcome, Receiver
+from .._routing.router import F, Router
+from .._settings.settings import Settings
+from .._worker.runner import NotAccepting, Runner
+from ..crypto import WeComCrypto
+from ..errors import ConfigurationError, PayloadTooLargeError
+from ..inbox import Inbox, open_inbox
+from ..models._base import Callback
 
 __all__ = ["WeComApp"]
 

@@ -19,9 +19,9 @@ from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from ._vocabulary import check_registration
-from .errors import HandlerError
-from .models._base import Callback
+from ..errors import HandlerError
+from ..models._base import Callback
+from .vocabulary import check_registration
 
 __all__ = ["INJECTABLE", "Handler", "Router"]
 

@@ -22,12 +22,12 @@ from typing import Any
 import httpx
 import uvicorn
 
-from ._app import WeComApp
-from ._serving import NotifyingServer
-from .crypto import WeComCrypto
-from .errors import ConfigurationError, WeComCallbackError
-from .inbox import Inbox, InboxRecord, RecordStatus, SQLiteInbox, open_inbox
-from .testing import Simulator
+from .._app.app import WeComApp
+from .._app.serving import NotifyingServer
+from ..crypto import WeComCrypto
+from ..errors import ConfigurationError, WeComCallbackError
+from ..inbox import Inbox, InboxRecord, RecordStatus, SQLiteInbox, open_inbox
+from ..testing import Simulator
 
 __all__ = ["main"]
 
@@ -135,8 +135,8 @@ def send_sample(url: str, sim: Simulator, kind: str, content: str) -> tuple[int,
 
 def build_demo_app(token: str, key: str, receive_id: str, **options: Any) -> WeComApp:
     """The demo's app: echoes text, greets new customers, prints every callback."""
-    from ._replies import TextReply
-    from .models import AddExternalContactEvent, Callback, TextMessage
+    from ..models import AddExternalContactEvent, Callback, TextMessage
+    from ..replies._passive import TextReply
 
     app = WeComApp(token, key, receive_id, **options)
 

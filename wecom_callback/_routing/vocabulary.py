@@ -22,8 +22,8 @@ import warnings
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .errors import HandlerError
-from .models._base import Callback, UnknownEvent, UnknownMessage, registered
+from ..errors import HandlerError
+from ..models._base import Callback, UnknownEvent, UnknownMessage, registered
 
 __all__ = ["RegistrationWarning", "check_registration"]
 

@@ -13,13 +13,13 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from ._context import CallbackContext
-from ._parsing import model_from_dict
-from ._replies import Reply, TextReply
-from ._xml import parse_xml, read_envelope
-from .crypto import Plaintext, WeComCrypto
-from .errors import CryptoError, MissingParameterError, WeComCallbackError
-from .models._base import Callback
+from .._xml import parse_xml, read_envelope
+from ..crypto import Plaintext, WeComCrypto
+from ..errors import CryptoError, MissingParameterError, WeComCallbackError
+from ..models._base import Callback
+from ..models._parsing import model_from_dict
+from ..replies._passive import Reply, TextReply
+from .context import CallbackContext
 
 __all__ = ["Delivery", "Outcome", "Receiver", "dedupe_key", "render_reply"]
 

@@ -1,0 +1,5 @@
+"""The ``wecom-callback`` command."""
+
+from .main import main
+
+__all__ = ["main"]
