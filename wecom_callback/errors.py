@@ -19,6 +19,7 @@ WeComCallbackError                 base of everything below
 │   └── ReplyXMLError              -40011 the reply XML could not be generated
 ├── HandlerError                   a handler signature or injection problem
 ├── ConfigurationError             settings are missing or invalid
+├── InboxUnavailableError          the inbox cannot store or read now (answered 503)
 ├── LockTimeoutError               a store lock was not acquired in time
 ├── ClientClosedError              a WeComClient was used after it was closed
 ├── WeComTransportError            no usable answer from WeCom: network, timeout, HTTP 5xx, not JSON
@@ -42,6 +43,7 @@ __all__ = [
     "DecryptError",
     "EncryptError",
     "HandlerError",
+    "InboxUnavailableError",
     "LockTimeoutError",
     "MissingParameterError",
     "PayloadTooLargeError",
@@ -168,6 +170,15 @@ class HandlerError(WeComCallbackError):
 
 class ConfigurationError(WeComCallbackError):
     """Settings are missing or invalid."""
+
+
+class InboxUnavailableError(WeComCallbackError):
+    """The inbox cannot store or read records now (unreachable, too slow, file gone).
+
+    Callbacks are then answered 503, so WeCom delivers them again later.
+    """
+
+    status_code = 503
 
 
 class LockTimeoutError(WeComCallbackError):

@@ -31,8 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
-from wecom_callback.errors import ConfigurationError
-from wecom_callback.inbox._base import InboxUnavailableError
+from wecom_callback.errors import ConfigurationError, InboxUnavailableError
 
 __all__ = ["SQLiteWriter"]
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Self
 
-from wecom_callback.errors import ConfigurationError, WeComCallbackError
+from wecom_callback.errors import ConfigurationError, InboxUnavailableError
 
 __all__ = [
     "Admitted",
@@ -35,15 +35,6 @@ __all__ = [
     "RecordStatus",
     "check_endpoint",
 ]
-
-
-class InboxUnavailableError(WeComCallbackError):
-    """The inbox cannot store or read records now (unreachable, too slow, file gone).
-
-    Callbacks are then answered 503, so WeCom delivers them again later.
-    """
-
-    status_code = 503
 
 
 _ENDPOINT = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
