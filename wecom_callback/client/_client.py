@@ -47,8 +47,11 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "ClientState", "WeComClient"]
 log = logging.getLogger("wecom_callback.client")
 
 DEFAULT_BASE_URL = "https://qyapi.weixin.qq.com"
-#: Ten seconds per request, five to connect.
+#: Ten seconds to read, five to connect.
 DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+#: Requests in flight at once (and connections kept). Callers beyond it wait their turn
+#: in a semaphore: httpcore's own queue costs time quadratic in its length.
+MAX_IN_FLIGHT = 100
 
 #: Token invalid or expired: refetch once (suite tokens: 40082, 42009).
 _TOKEN_REJECTED = frozenset({40014, 42001, 40082, 42009})
@@ -73,6 +76,7 @@ class _Failure:
 
     error: WeComTransportError
     unsent: bool
+    why: str
 
 
 class _Shared:
@@ -81,7 +85,11 @@ class _Shared:
     def __init__(self, base_url: str, store: Store, owns_store: bool, timeout: Any) -> None:
         self.base_url = base_url.rstrip("/")
         self.prefix = f"{self.base_url}/cgi-bin/"
-        self.http = httpx.AsyncClient(timeout=timeout)
+        limits = httpx.Limits(
+            max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT
+        )
+        self.http = httpx.AsyncClient(timeout=timeout, limits=limits)
+        self.slots = asyncio.Semaphore(MAX_IN_FLIGHT)
         self.store = store
         self.owns_store = owns_store
         self.state = ClientState.UNOPENED
@@ -293,7 +301,7 @@ class WeComClient:
             if isinstance(outcome, _Failure):
                 if (safe or outcome.unsent) and retries < _RETRIES:
                     retries += 1
-                    await self._backoff(api, retries, outcome.error.reason)
+                    await self._backoff(api, retries, outcome.why)
                     continue
                 raise outcome.error
             errcode = outcome.get("errcode") or 0
@@ -319,18 +327,17 @@ class WeComClient:
         content: bytes | None,
         headers: Mapping[str, str] | None,
     ) -> dict[str, Any] | _Failure:
+        shared = self._shared
         try:
-            response = await self._shared.http.request(
-                method,
-                self._shared.prefix + api,
-                params=query,
-                json=json,
-                content=content,
-                headers=headers,
-            )
+            async with shared.slots:
+                response = await shared.http.request(
+                    method, shared.prefix + api, params=query, json=json, content=content,
+                    headers=headers,
+                )  # fmt: skip
         except httpx.TransportError as exc:
             reason = _redaction.redact(f"{type(exc).__name__}: {exc}".rstrip(": "))
-            return _Failure(WeComTransportError(reason, api=api), isinstance(exc, _UNSENT))
+            error = WeComTransportError(reason, api=api)
+            return _Failure(error, isinstance(exc, _UNSENT), reason)
         status = response.status_code
         try:
             data = jsonlib.loads(response.content)
@@ -339,7 +346,7 @@ class WeComClient:
         if isinstance(data, dict) and status < 500:
             return data
         reason = f"HTTP {status}" + ("" if isinstance(data, dict) else ", not a JSON object")
-        return _Failure(WeComTransportError(reason, api=api, http_status=status), False)
+        return _Failure(WeComTransportError(reason, api=api, http_status=status), False, reason)
 
     async def _backoff(self, api: str, attempt: int, reason: str) -> None:
         delay = _BACKOFF * 2 ** (attempt - 1) * (0.5 + random.random())

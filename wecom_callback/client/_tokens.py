@@ -130,7 +130,8 @@ class CachedCredential:
         self.key = key
         self._fetch = fetch
         self._local: _Entry | None = None
-        self._inflight: asyncio.Future[str] | None = None
+        #: The running load, and the rejected value it replaces (None: a plain load).
+        self._inflight: tuple[asyncio.Future[str], str | None] | None = None
         self._failure: tuple[BaseException, float] | None = None
         #: How many times this object fetched (for tests and the benchmark).
         self.fetches = 0
@@ -149,23 +150,33 @@ class CachedCredential:
         return value if value is not None else await self._load(None)
 
     async def refresh(self, rejected: str) -> str:
-        """A value other than ``rejected`` (which WeCom refused), fetched if need be."""
+        """A value other than ``rejected`` (which WeCom refused), fetched if need be.
+
+        If WeCom hands the same value out again (it was still valid after all), that
+        value is returned: the caller retries once with it, and never loops.
+        """
         if self._local is not None and self._local.value == rejected:
             self._local = None
-        value = await self._load(rejected)
-        if value == rejected:  # joined a load that started before the rejection
-            value = await self._load(rejected)
-        return value
+        running = self._inflight
+        if running is not None and running[1] != rejected:
+            # A load that began before the rejection may bring the rejected value back.
+            value = await asyncio.shield(running[0])
+            if value != rejected:
+                return value
+        return await self._load(rejected)
 
     async def _load(self, rejected: str | None) -> str:
-        if self._inflight is None:
-            self._inflight = asyncio.ensure_future(self._obtain(rejected))
-            self._inflight.add_done_callback(self._landed)
+        running = self._inflight
+        if running is None or running[1] != rejected:
+            future = asyncio.ensure_future(self._obtain(rejected))
+            running = self._inflight = (future, rejected)
+            future.add_done_callback(self._landed)
         # Shielded: a cancelled caller must not cancel the fetch the others wait for.
-        return await asyncio.shield(self._inflight)
+        return await asyncio.shield(running[0])
 
     def _landed(self, future: asyncio.Future[str]) -> None:
-        self._inflight = None
+        if self._inflight is not None and self._inflight[0] is future:
+            self._inflight = None
         if not future.cancelled():
             future.exception()  # retrieved here, so an unawaited failure is never logged
 
