@@ -13,7 +13,8 @@ Two phases of ``--duration`` seconds each:
 2. ``flood``: the prober, while a second process runs ``--senders`` tasks, each with its
    own keep-alive connection, POSTing hostile bodies (up to 1 MiB: deep, wide, many
    attributes, many elements, comments, a DTD, two Encrypts, a wrong root, a 1 MiB
-   Encrypt, ...) with a made-up signature, as fast as they are answered.
+   Encrypt, ...) with a made-up signature, as fast as they are answered, or at most
+   ``--mibps`` MiB/s in all (to compare runs at the same junk volume).
 
 All traffic goes to 127.0.0.1 and every count is bounded. With ``--pin`` (and two or
 more CPUs) the server runs on CPU 0 and the load on the others; leave it off on a
@@ -47,7 +48,7 @@ sys.path.insert(0, str(ROOT))
 import httpx  # noqa: E402
 
 from bench.apps import AES_KEY, AGENT_ID, CORP_ID, PATH, TOKEN  # noqa: E402
-from wecom_callback._xml import read_envelope  # noqa: E402
+from wecom_callback._wire.xml import read_envelope  # noqa: E402
 from wecom_callback.errors import XMLParseError  # noqa: E402
 from wecom_callback.testing import SimulatedRequest, Simulator  # noqa: E402
 
@@ -189,12 +190,15 @@ def cpu_seconds(pid: int) -> float:
 
 
 async def _send_junk(
-    url: str, bodies: list[bytes], start: int, deadline: float, stats: Counter[str]
+    url: str, bodies: list[bytes], start: int, deadline: float, rate: float, stats: Counter[str]
 ) -> None:
+    """POST junk until ``deadline``; ``rate`` caps this task's bytes per second (0: none)."""
     limits = httpx.Limits(max_connections=1)
     async with httpx.AsyncClient(timeout=30, limits=limits) as client:
-        i = start
+        i, began, sent = start, time.monotonic(), 0
         while time.monotonic() < deadline and stats["sent"] < MAX_FLOOD_REQUESTS:
+            if rate and (ahead := sent / rate - (time.monotonic() - began)) > 0:
+                await asyncio.sleep(ahead)
             body = bodies[i % len(bodies)]
             i += 1
             try:
@@ -204,17 +208,21 @@ async def _send_junk(
                 stats[f"error {type(exc).__name__}"] += 1
             stats["sent"] += 1
             stats["bytes"] += len(body)
+            sent += len(body)
 
 
-async def flood_worker(url: str, seconds: float, senders: int) -> None:
-    """Flood ``url`` for ``seconds``; print what was sent as one JSON line."""
+async def flood_worker(url: str, seconds: float, senders: int, mibps: float) -> None:
+    """Flood ``url`` for ``seconds`` (at most ``mibps``, 0: no cap); print the counts as JSON."""
     if not url.startswith("http://127.0.0.1:"):
         raise SystemExit("the flood only targets 127.0.0.1")
     bodies = list(hostile_bodies().values())
     stats: Counter[str] = Counter()
     print("ready", flush=True)
     deadline = time.monotonic() + seconds
-    await asyncio.gather(*(_send_junk(url, bodies, k, deadline, stats) for k in range(senders)))
+    rate = mibps * MiB / senders
+    await asyncio.gather(
+        *(_send_junk(url, bodies, k, deadline, rate, stats) for k in range(senders))
+    )
     print(json.dumps(dict(stats)), flush=True)
 
 
@@ -257,7 +265,7 @@ def quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(q * len(ordered)) - 1))]
 
 
-def run(seconds: float, rate: float, senders: int, pin: bool) -> int:
+def run(seconds: float, rate: float, senders: int, mibps: float, pin: bool) -> int:
     """Both phases against one server; print the side-by-side table."""
     cpus = os.sched_getaffinity(0)
     pin = pin and len(cpus) >= 2 and shutil.which("taskset") is not None
@@ -270,7 +278,8 @@ def run(seconds: float, rate: float, senders: int, pin: bool) -> int:
         asyncio.run(probe(url, valid_callbacks(5), rate))  # warm-up, not counted
         alone, alone_failed = asyncio.run(probe(url, alone_reqs, rate))
         # The flood outlasts the probes a little, so that the last ones are flooded too.
-        cmd = [sys.executable, __file__, "--flood-worker", url, str(seconds + 0.5), str(senders)]
+        cmd = [sys.executable, __file__, "--flood-worker", url, str(seconds + 0.5)]
+        cmd += [str(senders), str(mibps)]
         worker = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         assert worker.stdout is not None
         if worker.stdout.readline().strip() != "ready":
@@ -283,7 +292,9 @@ def run(seconds: float, rate: float, senders: int, pin: bool) -> int:
 
     print(
         f"python {platform.python_version()} | {count} valid callbacks per phase at {rate:g}/s"
-        f" | phase {seconds:g} s | {senders} flood senders | server pinned: {pin}"
+        f" | phase {seconds:g} s | {senders} flood senders"
+        f" ({f'capped at {mibps:g} MiB/s' if mibps else 'as fast as answered'})"
+        f" | server pinned: {pin}"
     )
     print(f"{'phase':<8} {'n':>6} {'p50 ms':>9} {'p99 ms':>9} {'max ms':>9} {'non-200':>8}")
     rows = (("alone", alone, alone_failed), ("flood", flooded, flood_failed))
@@ -314,11 +325,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--senders", type=int, help="flood tasks, one connection each (default 8)")
     ap.add_argument("--parse", action="store_true", help="time read_envelope per body instead")
     ap.add_argument("--pin", action="store_true", help="server on CPU 0, load on the others")
-    ap.add_argument("--flood-worker", nargs=3, metavar=("URL", "SECONDS", "SENDERS"))
+    ap.add_argument("--mibps", type=float, default=0.0, help="cap the flood (default: no cap)")
+    ap.add_argument("--flood-worker", nargs=4, metavar=("URL", "SECONDS", "SENDERS", "MIBPS"))
     args = ap.parse_args(argv)
     if args.flood_worker:
-        url, seconds, senders = args.flood_worker
-        asyncio.run(flood_worker(url, min(float(seconds), 600.0), min(int(senders), 256)))
+        url, seconds, senders, mibps = args.flood_worker
+        duration, tasks = min(float(seconds), 600.0), min(int(senders), 256)
+        asyncio.run(flood_worker(url, duration, tasks, float(mibps)))
         return 0
     if args.parse:
         parse_table(0.02 if args.quick else 0.2)
@@ -326,7 +339,7 @@ def main(argv: list[str] | None = None) -> int:
     seconds = args.duration or (1.0 if args.quick else 10.0)
     rate = args.rate or (20.0 if args.quick else 50.0)
     senders = args.senders or (4 if args.quick else 8)
-    return run(min(seconds, 600.0), min(rate, 1000.0), min(senders, 256), args.pin)
+    return run(min(seconds, 600.0), min(rate, 1000.0), min(senders, 256), args.mibps, args.pin)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from wecom_callback._xml import parse_xml, read_envelope
+from wecom_callback._wire.xml import parse_xml, read_envelope
 from wecom_callback.crypto import WeComCrypto
 from wecom_callback.models._parsing import model_from_dict
 

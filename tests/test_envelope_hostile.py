@@ -16,8 +16,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_xml import BOMB, XXE
-from wecom_callback import _xml
-from wecom_callback._xml import Envelope, _check_prolog, _EnvelopeScanner, _read_flat, read_envelope
+from wecom_callback._wire import xml as _xml
+from wecom_callback._wire.xml import (
+    Envelope,
+    _check_prolog,
+    _EnvelopeScanner,
+    _read_flat,
+    read_envelope,
+)
 from wecom_callback.errors import XMLParseError
 
 MiB = 1 << 20

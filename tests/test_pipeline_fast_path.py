@@ -23,7 +23,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.test_xml import reference
-from wecom_callback._xml import parse_xml, read_envelope
+from wecom_callback._wire.xml import parse_xml, read_envelope
 from wecom_callback.crypto import WeComCrypto, signature
 from wecom_callback.errors import (
     Base64DecodeError,

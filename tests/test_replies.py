@@ -15,7 +15,7 @@ from wecom_callback import (
     VideoReply,
     VoiceReply,
 )
-from wecom_callback._xml import parse_xml
+from wecom_callback._wire.xml import parse_xml
 
 HEAD = {"ToUserName": "zhangsan", "FromUserName": "ww1", "CreateTime": "1700000000"}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import xmltodict
 
-from wecom_callback._xml import parse_xml, read_envelope
+from wecom_callback._wire.xml import parse_xml, read_envelope
 from wecom_callback.errors import XMLParseError
 
 BOMB = b"""<?xml version="1.0"?>
@@ -102,7 +102,7 @@ ENVELOPES = [
 
 @pytest.mark.parametrize("body", ENVELOPES)
 def test_envelope_fast_path_agrees_with_the_parser(body: bytes) -> None:
-    from wecom_callback._xml import _parse_root, _read_flat
+    from wecom_callback._wire.xml import _parse_root, _read_flat
 
     flat = _read_flat(body)
     assert flat is not None
@@ -125,6 +125,6 @@ def test_envelope_fast_path_agrees_with_the_parser(body: bytes) -> None:
     ],
 )
 def test_unusual_envelopes_take_the_full_parser(body: bytes) -> None:
-    from wecom_callback._xml import _read_flat
+    from wecom_callback._wire.xml import _read_flat
 
     assert _read_flat(body) is None

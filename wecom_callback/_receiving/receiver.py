@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .._xml import parse_xml, read_envelope
+from .._wire.xml import parse_xml, read_envelope
 from ..crypto import Plaintext, WeComCrypto
 from ..errors import CryptoError, MissingParameterError, WeComCallbackError
 from ..models._base import Callback

@@ -7,7 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from .._xml import parse_xml
+from .._wire.xml import parse_xml
 from ._base import Callback, Family, UnknownEvent, UnknownMessage, lookup
 
 __all__ = ["dispatch_key", "model_from_dict", "parse_message"]

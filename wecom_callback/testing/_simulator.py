@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
-from .._xml import parse_xml
+from .._wire.xml import parse_xml
 from ..crypto import WeComCrypto, cdata, signature
 from ..errors import SignatureError, XMLParseError
 

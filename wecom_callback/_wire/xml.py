@@ -20,7 +20,7 @@ from typing import Any
 from xml.etree.ElementTree import Element, ParseError, XMLParser
 from xml.parsers.expat import ExpatError, ParserCreate
 
-from .errors import XMLParseError
+from ..errors import XMLParseError
 
 __all__ = ["Envelope", "parse_xml", "read_envelope"]
 
