@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -51,7 +53,7 @@ def test_chunked_body_over_the_cap_is_413() -> None:
     sim = Simulator(TOKEN, KEY, CORP)
     req = sim.callback({"MsgType": "text", "Content": "x" * 2000, "MsgId": 1})
 
-    def chunks():  # type: ignore[no-untyped-def]
+    def chunks() -> Iterator[bytes]:
         for i in range(0, len(req.body), 100):
             yield req.body[i : i + 100]
 

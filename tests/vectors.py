@@ -1,6 +1,59 @@
 """PROTOCOL.md's test vectors, verbatim."""
 
-DOC = {
+from typing import TypedDict
+
+# The four query values of a signed request: msg_signature, timestamp, nonce, and the
+# echostr (GET) or the Encrypt text (POST).
+Signed = tuple[str, str, str, str]
+
+
+class DocVector(TypedDict):
+    token: str
+    key: str
+    receive_id: str
+    get_path: str
+    echo: str
+    post_path: str
+    post_signature: str
+    post_timestamp: str
+    post_nonce: str
+    encrypt: str
+    plaintext: bytes
+    post_body: bytes
+
+
+class SampleVector(TypedDict):
+    token: str
+    key: str
+    receive_id: str
+    get: Signed
+    echo: str
+    post: Signed
+    plaintext: bytes
+
+
+class WeChatPyVector(TypedDict):
+    token: str
+    key: str
+    receive_id: str
+    echo_args: Signed
+    echo: str
+    decrypt_args: Signed
+    encrypt_plaintext: bytes
+    encrypt_expected: str
+    encrypt_signature: str
+
+
+_DOC_ENCRYPT = (
+    "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3Qc"
+    "zcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs"
+    "8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4z"
+    "G4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS"
+    "0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAV"
+    "e0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q=="
+)
+
+DOC: DocVector = {
     "token": "QDG6eK",
     "key": "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C",
     "receive_id": "wx5823bf96d3bd56c7",
@@ -17,14 +70,7 @@ DOC = {
     "post_signature": "477715d11cdb4164915debcba66cb864d751f3e6",
     "post_timestamp": "1409659813",
     "post_nonce": "1372623149",
-    "encrypt": (
-        "RypEvHKD8QQKFhvQ6QleEB4J58tiPdvo+rtK1I9qca6aM/wvqnLSV5zEPeusUiX5L5X/0lWfrf0QADHHhGd3Qc"
-        "zcdCUpj911L3vg3W/sYYvuJTs3TUUkSUXxaccAS0qhxchrRYt66wiSpGLYL42aM6A8dTT+6k4aSknmPj48kzJs"
-        "8qLjvd4Xgpue06DOdnLxAUHzM6+kDZ+HMZfJYuR+LtwGc2hgf5gsijff0ekUNXZiqATP7PF5mZxZ3Izoun1s4z"
-        "G4LUMnvw2r+KqCKIw+3IQH03v+BCA9nMELNqbSf6tiWSrXJB3LAVGUcallcrw8V2t9EL4EhzJWrQUax5wLVMNS"
-        "0+rUPA3k22Ncx4XXZS9o0MBH27Bo6BpNelZpS+/uh9KsNlY6bHCmJU9p8g7m3fVKn28H3KDYA5Pl/T8Z1ptDAV"
-        "e0lXdQ2YoyyH2uyPIGHBZZIs2pDBS8R07+qN+E7Q=="
-    ),
+    "encrypt": _DOC_ENCRYPT,
     "plaintext": (
         b"<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName>\n"
         b"<FromUserName><![CDATA[mycreate]]></FromUserName>\n"
@@ -34,14 +80,14 @@ DOC = {
         b"<MsgId>4561255354251345929</MsgId>\n"
         b"<AgentID>218</AgentID>\n</xml>"
     ),
+    "post_body": (
+        "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA["
+        + _DOC_ENCRYPT
+        + "]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>"
+    ).encode(),
 }
-DOC["post_body"] = (
-    "<xml><ToUserName><![CDATA[wx5823bf96d3bd56c7]]></ToUserName><Encrypt><![CDATA["
-    + DOC["encrypt"]  # type: ignore[operator]
-    + "]]></Encrypt><AgentID><![CDATA[218]]></AgentID></xml>"
-).encode()
 
-PY = {
+PY: SampleVector = {
     "token": "hJqcu3uJ9Tn2gXPmxx2w9kkCkCE2EPYo",
     "key": "6qkdMrq68nTKduznJYO1A37W2oEgpkMUvkttRToqhUt",
     "receive_id": "ww1436e0e65a779aee",
@@ -69,7 +115,7 @@ PY = {
     ).encode(),
 }
 
-WECHATPY = {
+WECHATPY: WeChatPyVector = {
     "token": "123456",
     "key": "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR",
     "receive_id": "wx49f0ab532d5d035a",

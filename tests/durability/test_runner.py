@@ -246,4 +246,5 @@ def test_a_handler_returning_a_non_reply_is_a_failure_not_a_hang(
 
     wait_for(lambda: status() == RecordStatus.DEAD)
     record = server.call(app.inbox.get(f"{CORP}:msg:8"))
+    assert record is not None
     assert "TypeError: a handler returned int" in (record.last_error or "")

@@ -113,8 +113,12 @@ async def test_expiry_and_trimming_never_lose_work(redis_url: str, raw: aioredis
     await inbox.close()
 
 
-async def stream_keys(raw: aioredis.Redis, stream: str) -> list[bytes]:
-    return [fields[b"key"] for _, fields in await raw.xrange(stream) or []]
+async def stream_keys(raw: aioredis.Redis, stream: str) -> list[bytes | str]:
+    keys: list[bytes | str] = []
+    for _, fields in await raw.xrange(stream) or []:
+        assert fields is not None  # XRANGE lists every entry with its fields
+        keys.append(fields[b"key"])
+    return keys
 
 
 async def test_finished_records_leave_the_stream(redis_url: str, raw: aioredis.Redis) -> None:
