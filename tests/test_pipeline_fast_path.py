@@ -48,6 +48,7 @@ def _bench_payloads() -> dict[str, str]:
         if isinstance(node, ast.Assign) and isinstance(node.value, ast.Constant):
             for target in node.targets:
                 if isinstance(target, ast.Name) and target.id in wanted:
+                    assert isinstance(node.value.value, str)
                     found[target.id] = node.value.value
     assert set(found) == wanted
     return found
@@ -163,7 +164,9 @@ def _reference_b64decode(text: str) -> bytes | None:
     return raw if base64.b64encode(raw) == data else None
 
 
-_B64_SYMBOLS = st.sampled_from([*"AQBEgw/+9=", "\n", " ", "-", "_", "é", "\x00"])
+_B64_SYMBOLS: st.SearchStrategy[str] = st.sampled_from(
+    [*"AQBEgw/+9=", "\n", " ", "-", "_", "é", "\x00"]
+)
 
 
 @st.composite
