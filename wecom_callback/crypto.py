@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from ._wire.writer import cdata, document
 from .errors import (
     AESKeyError,
     Base64DecodeError,
@@ -47,11 +48,6 @@ def signature(token: str, timestamp: str, nonce: str, encrypt: str) -> str:
         raise ComputeSignatureError(f"cannot compute signature: {exc}") from None
 
 
-def cdata(text: str) -> str:
-    """Wrap ``text`` in CDATA so that no ``]]>`` inside it can close the section."""
-    return "<![CDATA[" + text.replace("]]>", "]]]]><![CDATA[>") + "]]>"
-
-
 @dataclass(frozen=True, slots=True)
 class EncryptedEnvelope:
     """An encrypted passive reply: what goes back to WeCom in the response body."""
@@ -63,12 +59,10 @@ class EncryptedEnvelope:
 
     def to_xml(self) -> str:
         """The reply envelope with WeCom's official tags."""
-        return (
-            f"<xml><Encrypt>{cdata(self.encrypt)}</Encrypt>"
-            f"<MsgSignature>{cdata(self.msg_signature)}</MsgSignature>"
-            f"<TimeStamp>{self.timestamp}</TimeStamp>"
-            f"<Nonce>{cdata(self.nonce)}</Nonce></xml>"
-        )
+        # The official samples write the timestamp bare, the other values in CDATA.
+        stamp: int | str = int(self.timestamp) if self.timestamp.isdigit() else self.timestamp
+        fields = {"Encrypt": self.encrypt, "MsgSignature": self.msg_signature}
+        return document(fields | {"TimeStamp": stamp, "Nonce": self.nonce})
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,12 +5,11 @@ WeCom document: 被动回复消息格式, https://developer.work.weixin.qq.com/d
 
 from __future__ import annotations
 
-import re
 from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from ..crypto import cdata
+from .._wire.writer import document, element, xml_safe
 
 __all__ = [
     "Article",
@@ -24,15 +23,6 @@ __all__ = [
     "VoiceReply",
 ]
 
-# Characters XML 1.0 cannot carry at all, not even in CDATA.
-_XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-
-
-def _xml_safe(value: str) -> str:
-    if _XML_ILLEGAL.search(value):
-        raise ValueError("text contains characters that XML cannot carry")
-    return value
-
 
 class Reply(BaseModel):
     """Base of every passive reply. ``to_xml`` renders the plaintext reply document."""
@@ -45,21 +35,18 @@ class Reply(BaseModel):
     @classmethod
     def _no_illegal_chars(cls, value: Any) -> Any:
         if isinstance(value, str):
-            return _xml_safe(value)
+            return xml_safe(value)
         return value
 
-    def body_xml(self) -> str:
-        """The elements after ``MsgType`` (each reply type renders its own)."""
+    def body(self) -> dict[str, Any]:
+        """The elements after ``MsgType``, tag -> value (each reply type names its own)."""
         raise NotImplementedError
 
     def to_xml(self, *, to_user: str, from_user: str, create_time: int) -> str:
         """The plaintext reply: to ``to_user`` (a member) from ``from_user`` (the CorpID)."""
-        return (
-            f"<xml><ToUserName>{cdata(to_user)}</ToUserName>"
-            f"<FromUserName>{cdata(from_user)}</FromUserName>"
-            f"<CreateTime>{int(create_time)}</CreateTime>"
-            f"<MsgType>{cdata(self.MSG_TYPE)}</MsgType>{self.body_xml()}</xml>"
-        )
+        header: dict[str, Any] = {"ToUserName": to_user, "FromUserName": from_user}
+        header |= {"CreateTime": int(create_time), "MsgType": self.MSG_TYPE}
+        return document(header | self.body())
 
 
 class TextReply(Reply):
@@ -69,9 +56,9 @@ class TextReply(Reply):
     content: str
     """The text to send back."""
 
-    def body_xml(self) -> str:
+    def body(self) -> dict[str, Any]:
         """``<Content>``."""
-        return f"<Content>{cdata(self.content)}</Content>"
+        return {"Content": self.content}
 
 
 class ImageReply(Reply):
@@ -81,9 +68,9 @@ class ImageReply(Reply):
     media_id: str
     """The image's media id (from the media upload API)."""
 
-    def body_xml(self) -> str:
+    def body(self) -> dict[str, Any]:
         """``<Image><MediaId>``."""
-        return f"<Image><MediaId>{cdata(self.media_id)}</MediaId></Image>"
+        return {"Image": {"MediaId": self.media_id}}
 
 
 class VoiceReply(Reply):
@@ -93,9 +80,9 @@ class VoiceReply(Reply):
     media_id: str
     """The recording's media id."""
 
-    def body_xml(self) -> str:
+    def body(self) -> dict[str, Any]:
         """``<Voice><MediaId>``."""
-        return f"<Voice><MediaId>{cdata(self.media_id)}</MediaId></Voice>"
+        return {"Voice": {"MediaId": self.media_id}}
 
 
 class VideoReply(Reply):
@@ -109,13 +96,10 @@ class VideoReply(Reply):
     description: str = ""
     """The video's description."""
 
-    def body_xml(self) -> str:
+    def body(self) -> dict[str, Any]:
         """``<Video>`` with MediaId, Title, Description."""
-        return (
-            f"<Video><MediaId>{cdata(self.media_id)}</MediaId>"
-            f"<Title>{cdata(self.title)}</Title>"
-            f"<Description>{cdata(self.description)}</Description></Video>"
-        )
+        video = {"MediaId": self.media_id, "Title": self.title}
+        return {"Video": video | {"Description": self.description}}
 
 
 class Article(BaseModel):
@@ -135,7 +119,7 @@ class Article(BaseModel):
     @field_validator("*", mode="after")
     @classmethod
     def _no_illegal_chars(cls, value: str) -> str:
-        return _xml_safe(value)
+        return xml_safe(value)
 
 
 class NewsReply(Reply):
@@ -145,14 +129,13 @@ class NewsReply(Reply):
     articles: list[Article] = Field(min_length=1, max_length=8)
     """The articles, 1 to 8."""
 
-    def body_xml(self) -> str:
+    def body(self) -> dict[str, Any]:
         """``<ArticleCount>`` and ``<Articles><item>...``."""
-        items = "".join(
-            f"<item><Title>{cdata(a.title)}</Title><Description>{cdata(a.description)}"
-            f"</Description><PicUrl>{cdata(a.pic_url)}</PicUrl><Url>{cdata(a.url)}</Url></item>"
+        items = [
+            {"Title": a.title, "Description": a.description, "PicUrl": a.pic_url, "Url": a.url}
             for a in self.articles
-        )
-        return f"<ArticleCount>{len(self.articles)}</ArticleCount><Articles>{items}</Articles>"
+        ]
+        return {"ArticleCount": len(self.articles), "Articles": {"item": items}}
 
 
 class UpdateButtonReply(Reply):
@@ -162,27 +145,9 @@ class UpdateButtonReply(Reply):
     replace_name: str
     """The button's new text."""
 
-    def body_xml(self) -> str:
+    def body(self) -> dict[str, Any]:
         """``<Button><ReplaceName>``."""
-        return f"<Button><ReplaceName>{cdata(self.replace_name)}</ReplaceName></Button>"
-
-
-_TAG = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def _dict_xml(value: Any, tag: str) -> str:
-    if not _TAG.fullmatch(tag):
-        raise ValueError(f"{tag!r} is not a valid XML element name")
-    if isinstance(value, list):
-        return "".join(_dict_xml(v, tag) for v in value)
-    if isinstance(value, dict):
-        inner = "".join(_dict_xml(v, k) for k, v in value.items())
-        return f"<{tag}>{inner}</{tag}>"
-    if isinstance(value, bool):
-        return f"<{tag}>{'true' if value else 'false'}</{tag}>"
-    if isinstance(value, int | float):
-        return f"<{tag}>{value}</{tag}>"
-    return f"<{tag}>{cdata(_xml_safe(str(value)))}</{tag}>"
+        return {"Button": {"ReplaceName": self.replace_name}}
 
 
 class UpdateTemplateCardReply(Reply):
@@ -201,9 +166,9 @@ class UpdateTemplateCardReply(Reply):
     def _has_card_type(cls, value: dict[str, Any]) -> dict[str, Any]:
         if "CardType" not in value:
             raise ValueError("template_card needs a CardType")
-        _dict_xml(value, "TemplateCard")  # fail at construction, not at send time
+        element("TemplateCard", value)  # fail at construction, not at send time
         return value
 
-    def body_xml(self) -> str:
+    def body(self) -> dict[str, Any]:
         """``<TemplateCard>`` rendered from the dict."""
-        return _dict_xml(self.template_card, "TemplateCard")
+        return {"TemplateCard": self.template_card}

@@ -9,28 +9,17 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
+from .._wire.writer import document
 from .._wire.xml import parse_xml
-from ..crypto import WeComCrypto, cdata, signature
+from ..crypto import WeComCrypto, signature
 from ..errors import SignatureError, XMLParseError
 
 __all__ = ["SimulatedRequest", "Simulator", "callback_xml"]
 
 
-def _element(tag: str, value: Any) -> str:
-    if isinstance(value, Mapping):
-        return f"<{tag}>{''.join(_element(k, v) for k, v in value.items())}</{tag}>"
-    if isinstance(value, list | tuple):
-        return "".join(_element(tag, v) for v in value)
-    if value is None:
-        return f"<{tag}></{tag}>"
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return f"<{tag}>{value}</{tag}>"
-    return f"<{tag}>{cdata(str(value))}</{tag}>"
-
-
 def callback_xml(fields: Mapping[str, Any]) -> bytes:
     """A plaintext callback ``<xml>...</xml>`` from tag -> value (dicts nest, lists repeat)."""
-    return ("<xml>" + "".join(_element(k, v) for k, v in fields.items()) + "</xml>").encode()
+    return document(fields).encode()
 
 
 @dataclass(frozen=True)
@@ -100,11 +89,10 @@ class Simulator:
             data = plaintext.encode() if isinstance(plaintext, str) else plaintext
         ts = str(int(time.time()) if timestamp is None else timestamp)
         env = self.crypto.encrypt(data, ts, nonce, random_prefix=random_prefix)
-        agent = "" if self.agent_id is None else f"<AgentID>{cdata(str(self.agent_id))}</AgentID>"
-        body = (
-            f"<xml><ToUserName>{cdata(self.receive_id)}</ToUserName>"
-            f"<Encrypt>{cdata(env.encrypt)}</Encrypt>{agent}</xml>"
-        ).encode()
+        fields = {"ToUserName": self.receive_id, "Encrypt": env.encrypt}
+        if self.agent_id is not None:
+            fields["AgentID"] = str(self.agent_id)
+        body = document(fields).encode()
         query = {"msg_signature": env.msg_signature, "timestamp": ts, "nonce": env.nonce}
         return SimulatedRequest("POST", query, body, plaintext=data)
 
