@@ -28,7 +28,8 @@ from typing import Any
 
 from .._receiving.context import CallbackContext
 from .._receiving.receiver import Delivery, render_reply
-from .._routing.router import Handler, Router
+from .._routing.handler import Handler
+from .._routing.router import Router
 from .._settings.settings import Settings
 from ..inbox import Admitted, Inbox, InboxRecord, NewCallback
 from ..models._base import Callback
