@@ -9,7 +9,6 @@ processes sharing the inbox do. The app is mounted at ``WECOM_PATH`` (default ``
 
 from __future__ import annotations
 
-import importlib
 import os
 
 from starlette.applications import Starlette
@@ -19,6 +18,7 @@ from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._app.app import WeComApp
+from ._app.loader import load_app
 
 __all__ = ["create_app"]
 
@@ -44,13 +44,7 @@ class _Served:
 def create_app() -> ASGIApp:
     """Build the served application from the environment."""
     target = os.environ.get("WECOM_APP")
-    if target:
-        module_name, _, attr = target.partition(":")
-        app = getattr(importlib.import_module(module_name), attr or "app")
-        if not isinstance(app, WeComApp):
-            raise TypeError(f"WECOM_APP={target} is not a WeComApp")
-    else:
-        app = WeComApp.from_env(inline=False)
+    app = load_app(target) if target else WeComApp.from_env(inline=False)
     path = os.environ.get("WECOM_PATH", "/").rstrip("/")
     site = Starlette(routes=[Route("/healthz", _health), Mount(path or "/", app)])
     return _Served(site, app)

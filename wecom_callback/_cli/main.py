@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import json
 import os
 import secrets
@@ -23,6 +22,7 @@ import httpx
 import uvicorn
 
 from .._app.app import WeComApp
+from .._app.loader import load_app, load_apps, load_target
 from .._app.serving import NotifyingServer
 from ..crypto import WeComCrypto
 from ..errors import ConfigurationError, WeComCallbackError
@@ -42,51 +42,6 @@ def generate_key() -> str:
 def generate_token() -> str:
     """A fresh callback Token (WeCom allows up to 32 letters and digits)."""
     return "".join(secrets.choice(_ALNUM) for _ in range(32))
-
-
-def load_apps(target: str) -> list[WeComApp]:
-    """Import ``module:attribute``: a WeComApp, or a Starlette/FastAPI site mounting some.
-
-    A site's routes are searched, mounts within mounts included, so one worker command
-    serves every endpoint of the site.
-    """
-    module_name, _, attr = target.partition(":")
-    if os.getcwd() not in sys.path:
-        sys.path.insert(0, os.getcwd())
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        raise ConfigurationError(f"cannot import {module_name!r} for {target}: {exc}") from None
-    try:
-        obj = getattr(module, attr or "app")
-    except AttributeError:
-        raise ConfigurationError(f"{module_name} has no attribute {attr or 'app'!r}") from None
-    apps = list(_find_apps(obj, set()))
-    if not apps:
-        raise ConfigurationError(f"{target} is neither a WeComApp nor a site that mounts one")
-    return apps
-
-
-def _find_apps(obj: Any, seen: set[int]) -> Any:
-    if id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if isinstance(obj, WeComApp):
-        yield obj
-        return
-    for route in getattr(obj, "routes", None) or ():
-        inner = getattr(route, "app", None)
-        if inner is not None:
-            yield from _find_apps(inner, seen)
-
-
-def load_app(target: str) -> WeComApp:
-    """Import ``module:attribute`` and return the one WeComApp it names or mounts."""
-    apps = load_apps(target)
-    if len(apps) > 1:
-        names = ", ".join(app.name for app in apps)
-        raise ConfigurationError(f"{target} mounts several endpoints ({names}): name one")
-    return apps[0]
 
 
 def _sample_fields(kind: str, content: str, receive_id: str) -> dict[str, Any]:
@@ -222,7 +177,8 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    target = args.app or "wecom_callback.asgi:create_app"
+    # The one loader: the current directory is importable, and a bad target is one line.
+    target: Any = load_target(args.app) if args.app else "wecom_callback.asgi:create_app"
     uvicorn.run(
         target,
         host=args.host,
