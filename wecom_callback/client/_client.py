@@ -93,6 +93,7 @@ class _Shared:
         self.store = store
         self.owns_store = owns_store
         self.state = ClientState.UNOPENED
+        self.entered = False
         self.credentials: dict[str, CachedCredential] = {}
 
 
@@ -216,7 +217,7 @@ class WeComClient:
 
     @property
     def state(self) -> ClientState:
-        """UNOPENED, OPENED (inside ``async with``) or CLOSED."""
+        """UNOPENED, OPENED (by ``async with`` or a first call) or CLOSED."""
         return ClientState.CLOSED if self._closed else self._shared.state
 
     @property
@@ -228,10 +229,10 @@ class WeComClient:
         if self.state is ClientState.CLOSED:
             raise ClientClosedError("cannot reopen a closed WeComClient; create a new one")
         if self._root:
-            if self._shared.state is ClientState.OPENED:
+            if self._shared.entered:
                 raise RuntimeError("cannot open a WeComClient more than once")
-            await self._shared.store.start()
-            await self._shared.http.__aenter__()
+            self._shared.entered = True
+            await self._shared.store.start()  # a bad store URL fails here, not mid-call
             self._shared.state = ClientState.OPENED
         return self
 
@@ -255,7 +256,12 @@ class WeComClient:
             await shared.store.close()
 
     def _check_usable(self) -> None:
-        if self._closed or self._shared.state is ClientState.CLOSED:
+        state = self._shared.state
+        if state is not ClientState.OPENED:
+            if self._closed or state is ClientState.CLOSED:
+                raise ClientClosedError(f"{self!r} is closed; create a new client")
+            self._shared.state = ClientState.OPENED  # first use, as httpx's clients
+        elif self._closed:
             raise ClientClosedError(f"{self!r} is closed; create a new client")
 
     # -- calls -------------------------------------------------------------------------
