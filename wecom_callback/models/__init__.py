@@ -1,5 +1,27 @@
-"""Typed models of every WeCom callback kind; see ``docs/events.md`` for the catalogue."""
+"""Typed models of every WeCom callback kind; see ``docs/events.md`` for the catalogue.
 
+Each family module declares its own ``__all__``; this namespace re-exports them all, so
+a model is named once, where it is defined. ``registered()`` maps every dispatch key to
+its class (a test checks that each one is exported here).
+"""
+
+from . import (
+    app_events,
+    approval,
+    card_events,
+    contact,
+    customer_acquisition,
+    external_chat,
+    external_contact,
+    external_tag,
+    kf,
+    menu_events,
+    messages,
+    oa_events,
+    orders,
+    school,
+    suite,
+)
 from ._base import (
     Callback,
     Event,
@@ -7,313 +29,52 @@ from ._base import (
     UnknownEvent,
     UnknownMessage,
     WeComModel,
+    doc_page,
     lookup,
     registered,
 )
 from ._types import OpenStrEnum
-from .app_events import (
-    BatchJob,
-    BatchJobResultEvent,
-    BatchJobType,
-    ChangeAppAdminEvent,
-    CloseInactiveAgentEvent,
-    EnterAgentEvent,
-    LocationEvent,
-    ReopenInactiveAgentEvent,
-    ShareAgentChangeEvent,
-    ShareChainChangeEvent,
-    SubscribeEvent,
-    UnlicensedNotifyEvent,
-    UnsubscribeEvent,
-)
-from .approval import (
-    ApprovalApplyer,
-    ApprovalComment,
-    ApprovalInfo,
-    ApprovalRecord,
-    ApprovalRecordDetail,
-    ApprovalUser,
-    OpenApprovalChangeEvent,
-    OpenApprovalInfo,
-    OpenApprovalNode,
-    OpenApprovalNodeItem,
-    OpenApprovalNotifyNode,
-    SysApprovalChangeEvent,
-)
-from .card_events import (
-    SelectedItem,
-    TaskcardClickEvent,
-    TemplateCardEvent,
-    TemplateCardMenuEvent,
-    TemplateCardType,
-)
-from .contact import (
-    ContactChangeType,
-    ContactEvent,
-    CreatePartyEvent,
-    CreateUserEvent,
-    DeletePartyEvent,
-    DeleteUserEvent,
-    ExtAttrItem,
-    ExtAttrText,
-    ExtAttrWeb,
-    UpdatePartyEvent,
-    UpdateTagEvent,
-    UpdateUserEvent,
-)
-from .customer_acquisition import (
-    BalanceExhaustedEvent,
-    BalanceIncreasedEvent,
-    BalanceLowEvent,
-    CustomerAcquisitionChangeType,
-    CustomerAcquisitionEvent,
-    CustomerStartChatEvent,
-    DeleteLinkEvent,
-    FriendRequestEvent,
-    LinkUnavailableEvent,
-    MessageFromCustomerEvent,
-    OpenProfileEvent,
-    QuotaExpireSoonEvent,
-)
-from .external_chat import (
-    CreateExternalChatEvent,
-    DismissExternalChatEvent,
-    ExternalChatChangeType,
-    ExternalChatEvent,
-    ExternalChatUpdateDetail,
-    UpdateExternalChatEvent,
-)
-from .external_contact import (
-    AddExternalContactEvent,
-    AddHalfExternalContactEvent,
-    DelExternalContactEvent,
-    DelFollowUserEvent,
-    EditExternalContactEvent,
-    ExternalContactChangeType,
-    ExternalContactEvent,
-    MsgAuditApprovedEvent,
-    TransferFailEvent,
-    TransferFailReason,
-)
-from .external_tag import (
-    CreateExternalTagEvent,
-    DeleteExternalTagEvent,
-    ExternalTagChangeType,
-    ExternalTagEvent,
-    ExternalTagType,
-    ShuffleExternalTagEvent,
-    UpdateExternalTagEvent,
-)
-from .kf import (
-    KfAccountAuthChangeEvent,
-    KfMsgOrEvent,
-)
-from .menu_events import (
-    ClickEvent,
-    LocationSelectEvent,
-    PicListItem,
-    PicPhotoOrAlbumEvent,
-    PicSysphotoEvent,
-    PicWeixinEvent,
-    ScanCodeInfo,
-    ScancodePushEvent,
-    ScancodeWaitmsgEvent,
-    SendLocationInfo,
-    SendPicsInfo,
-    ViewEvent,
-    ViewMiniprogramEvent,
-)
-from .messages import (
-    ImageMessage,
-    LinkMessage,
-    LocationMessage,
-    TextMessage,
-    VideoMessage,
-    VoiceMessage,
-)
-from .oa_events import (
-    AddCalendarEvent,
-    AddScheduleEvent,
-    BookMeetingRoomEvent,
-    CancelMeetingRoomEvent,
-    DeleteCalendarEvent,
-    DeleteScheduleEvent,
-    LivingStatusChangeEvent,
-    ModifyCalendarEvent,
-    ModifyScheduleEvent,
-    MsgauditNotifyEvent,
-    RespondScheduleEvent,
-)
-from .orders import (
-    AutoActivateAccount,
-    AutoActivateEvent,
-    ChangeEditonEvent,
-    ChangeOrderEvent,
-    LicensePaySuccessEvent,
-    LicenseRefundEvent,
-    OpenOrderEvent,
-    PayForAppSuccessEvent,
-    RefundEvent,
-)
-from .school import (
-    SchoolContactChangeType,
-    SchoolContactEvent,
-)
-from .suite import (
-    ApproveSpecialAuthEvent,
-    AuthExtraInfo,
-    CancelAuthEvent,
-    CancelSpecialAuthEvent,
-    ChangeAuthEvent,
-    ContactSync,
-    CorpArchAuthEvent,
-    CreateAuthEvent,
-    RegisterAuthUserInfo,
-    RegisterCorpEvent,
-    ResetPermanentCodeEvent,
-    SuiteTicketEvent,
-)
+from .app_events import *  # noqa: F403 - each family names its exports in __all__
+from .approval import *  # noqa: F403 - each family names its exports in __all__
+from .card_events import *  # noqa: F403 - each family names its exports in __all__
+from .contact import *  # noqa: F403 - each family names its exports in __all__
+from .customer_acquisition import *  # noqa: F403 - each family names its exports in __all__
+from .external_chat import *  # noqa: F403 - each family names its exports in __all__
+from .external_contact import *  # noqa: F403 - each family names its exports in __all__
+from .external_tag import *  # noqa: F403 - each family names its exports in __all__
+from .kf import *  # noqa: F403 - each family names its exports in __all__
+from .menu_events import *  # noqa: F403 - each family names its exports in __all__
+from .messages import *  # noqa: F403 - each family names its exports in __all__
+from .oa_events import *  # noqa: F403 - each family names its exports in __all__
+from .orders import *  # noqa: F403 - each family names its exports in __all__
+from .school import *  # noqa: F403 - each family names its exports in __all__
+from .suite import *  # noqa: F403 - each family names its exports in __all__
 
 __all__ = [
-    "AddCalendarEvent",
-    "AddExternalContactEvent",
-    "AddHalfExternalContactEvent",
-    "AddScheduleEvent",
-    "ApprovalApplyer",
-    "ApprovalComment",
-    "ApprovalInfo",
-    "ApprovalRecord",
-    "ApprovalRecordDetail",
-    "ApprovalUser",
-    "ApproveSpecialAuthEvent",
-    "AuthExtraInfo",
-    "AutoActivateAccount",
-    "AutoActivateEvent",
-    "BalanceExhaustedEvent",
-    "BalanceIncreasedEvent",
-    "BalanceLowEvent",
-    "BatchJob",
-    "BatchJobResultEvent",
-    "BatchJobType",
-    "BookMeetingRoomEvent",
     "Callback",
-    "CancelAuthEvent",
-    "CancelMeetingRoomEvent",
-    "CancelSpecialAuthEvent",
-    "ChangeAppAdminEvent",
-    "ChangeAuthEvent",
-    "ChangeEditonEvent",
-    "ChangeOrderEvent",
-    "ClickEvent",
-    "CloseInactiveAgentEvent",
-    "ContactChangeType",
-    "ContactEvent",
-    "ContactSync",
-    "CorpArchAuthEvent",
-    "CreateAuthEvent",
-    "CreateExternalChatEvent",
-    "CreateExternalTagEvent",
-    "CreatePartyEvent",
-    "CreateUserEvent",
-    "CustomerAcquisitionChangeType",
-    "CustomerAcquisitionEvent",
-    "CustomerStartChatEvent",
-    "DelExternalContactEvent",
-    "DelFollowUserEvent",
-    "DeleteCalendarEvent",
-    "DeleteExternalTagEvent",
-    "DeleteLinkEvent",
-    "DeletePartyEvent",
-    "DeleteScheduleEvent",
-    "DeleteUserEvent",
-    "DismissExternalChatEvent",
-    "EditExternalContactEvent",
-    "EnterAgentEvent",
     "Event",
-    "ExtAttrItem",
-    "ExtAttrText",
-    "ExtAttrWeb",
-    "ExternalChatChangeType",
-    "ExternalChatEvent",
-    "ExternalChatUpdateDetail",
-    "ExternalContactChangeType",
-    "ExternalContactEvent",
-    "ExternalTagChangeType",
-    "ExternalTagEvent",
-    "ExternalTagType",
-    "FriendRequestEvent",
-    "ImageMessage",
-    "KfAccountAuthChangeEvent",
-    "KfMsgOrEvent",
-    "LicensePaySuccessEvent",
-    "LicenseRefundEvent",
-    "LinkMessage",
-    "LinkUnavailableEvent",
-    "LivingStatusChangeEvent",
-    "LocationEvent",
-    "LocationMessage",
-    "LocationSelectEvent",
     "Message",
-    "MessageFromCustomerEvent",
-    "ModifyCalendarEvent",
-    "ModifyScheduleEvent",
-    "MsgAuditApprovedEvent",
-    "MsgauditNotifyEvent",
-    "OpenApprovalChangeEvent",
-    "OpenApprovalInfo",
-    "OpenApprovalNode",
-    "OpenApprovalNodeItem",
-    "OpenApprovalNotifyNode",
-    "OpenOrderEvent",
-    "OpenProfileEvent",
     "OpenStrEnum",
-    "PayForAppSuccessEvent",
-    "PicListItem",
-    "PicPhotoOrAlbumEvent",
-    "PicSysphotoEvent",
-    "PicWeixinEvent",
-    "QuotaExpireSoonEvent",
-    "RefundEvent",
-    "RegisterAuthUserInfo",
-    "RegisterCorpEvent",
-    "ReopenInactiveAgentEvent",
-    "ResetPermanentCodeEvent",
-    "RespondScheduleEvent",
-    "ScanCodeInfo",
-    "ScancodePushEvent",
-    "ScancodeWaitmsgEvent",
-    "SchoolContactChangeType",
-    "SchoolContactEvent",
-    "SelectedItem",
-    "SendLocationInfo",
-    "SendPicsInfo",
-    "ShareAgentChangeEvent",
-    "ShareChainChangeEvent",
-    "ShuffleExternalTagEvent",
-    "SubscribeEvent",
-    "SuiteTicketEvent",
-    "SysApprovalChangeEvent",
-    "TaskcardClickEvent",
-    "TemplateCardEvent",
-    "TemplateCardMenuEvent",
-    "TemplateCardType",
-    "TextMessage",
-    "TransferFailEvent",
-    "TransferFailReason",
     "UnknownEvent",
     "UnknownMessage",
-    "UnlicensedNotifyEvent",
-    "UnsubscribeEvent",
-    "UpdateExternalChatEvent",
-    "UpdateExternalTagEvent",
-    "UpdatePartyEvent",
-    "UpdateTagEvent",
-    "UpdateUserEvent",
-    "VideoMessage",
-    "ViewEvent",
-    "ViewMiniprogramEvent",
-    "VoiceMessage",
     "WeComModel",
+    "doc_page",
     "lookup",
     "registered",
 ]
+__all__ += app_events.__all__
+__all__ += approval.__all__
+__all__ += card_events.__all__
+__all__ += contact.__all__
+__all__ += customer_acquisition.__all__
+__all__ += external_chat.__all__
+__all__ += external_contact.__all__
+__all__ += external_tag.__all__
+__all__ += kf.__all__
+__all__ += menu_events.__all__
+__all__ += messages.__all__
+__all__ += oa_events.__all__
+__all__ += orders.__all__
+__all__ += school.__all__
+__all__ += suite.__all__
+__all__.sort()

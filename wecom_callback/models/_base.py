@@ -40,6 +40,15 @@ class WeComModel(BaseModel):
     )
 
 
+#: Where WeCom's developer documentation pages live; a model names its page by number.
+DOC_BASE = "https://developer.work.weixin.qq.com/document/path/"
+
+
+def doc_page(number: int) -> str:
+    """The URL of WeCom's documentation page ``number`` (the ``path/NNNNN`` of its URL)."""
+    return f"{DOC_BASE}{number}"
+
+
 class Callback(WeComModel):
     """Any decrypted callback. ``kind`` is its dispatch key; ``raw`` keeps every field."""
 
@@ -57,6 +66,9 @@ class Callback(WeComModel):
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
         own = cls.__dict__
+        if cls.DOC and cls.__doc__ and cls.DOC not in cls.__doc__:
+            # The page is written once, in DOC; help() and the docs show it from here.
+            cls.__doc__ = f"{cls.__doc__.rstrip()}\n\n    Source: {cls.DOC}\n"
         if cls.KIND is not None and ("KIND" in own or "CHANGE_TYPE" in own):
             key = (cls.FAMILY, cls.KIND, own.get("CHANGE_TYPE"))
             if key in _REGISTRY and _REGISTRY[key] is not cls:

@@ -1,6 +1,6 @@
 """App and agent-lifecycle events: follow, enter, location, batch jobs, sharing, licences.
 
-WeCom documents: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+WeCom documents: 接收事件 (page 90240)
 (self-built apps) and 90376 (third-party apps, same shapes).
 """
 
@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AliasChoices, Field
 
-from ._base import Event, WeComModel
+from ._base import Event, WeComModel, doc_page
 from ._types import BlankIsNone, OpenStrEnum, OptFloat, OptInt, OptStr
 
 __all__ = [
@@ -29,14 +29,14 @@ __all__ = [
     "UnsubscribeEvent",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/90240"
-_DOC_TP = "https://developer.work.weixin.qq.com/document/path/90376"
+_DOC = doc_page(90240)
+_DOC_TP = doc_page(90376)
 
 
 class SubscribeEvent(Event):
     """A member joined the app's visible range (成员关注事件).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "subscribe"
@@ -49,7 +49,7 @@ class SubscribeEvent(Event):
 class UnsubscribeEvent(Event):
     """A member left the app's visible range (成员取消关注事件).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "unsubscribe"
@@ -62,7 +62,7 @@ class UnsubscribeEvent(Event):
 class EnterAgentEvent(Event):
     """A member opened the app (进入应用).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "enter_agent"
@@ -75,7 +75,7 @@ class EnterAgentEvent(Event):
 class LocationEvent(Event):
     """A member's client reported its location (上报地理位置, Event ``LOCATION``).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "LOCATION"
@@ -116,8 +116,8 @@ class BatchJob(WeComModel):
 class BatchJobResultEvent(Event):
     """An async contact batch job finished (异步任务完成事件推送); also a suite InfoType.
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
-    (third-party form: 异步任务完成通知, https://developer.work.weixin.qq.com/document/path/90376)
+    WeCom doc: 接收事件 (page 90240)
+    (third-party form: 异步任务完成通知 (page 90376))
     """
 
     KIND: ClassVar[str] = "batch_job_result"
@@ -143,8 +143,8 @@ class _SharedAppEvent(Event):
 class ShareAgentChangeEvent(_SharedAppEvent):
     """A parent corp shared an app or stopped sharing it (企业互联共享应用事件回调).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
-    (InfoType form: 共享应用事件回调, https://developer.work.weixin.qq.com/document/path/93373)
+    WeCom doc: 接收事件 (page 90240)
+    (InfoType form: 共享应用事件回调 (page 93373))
     """
 
     KIND: ClassVar[str] = "share_agent_change"
@@ -154,7 +154,7 @@ class ShareAgentChangeEvent(_SharedAppEvent):
 class ShareChainChangeEvent(_SharedAppEvent):
     """An upstream corp shared an app in a chain, or removed it (上下游共享应用事件回调).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90376
+    WeCom doc: 接收事件 (page 90376)
     """
 
     KIND: ClassVar[str] = "share_chain_change"
@@ -164,7 +164,7 @@ class ShareChainChangeEvent(_SharedAppEvent):
 class CloseInactiveAgentEvent(Event):
     """An app unused for a long time was suspended (长期未使用应用临时停用事件).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90376
+    WeCom doc: 接收事件 (page 90376)
     """
 
     KIND: ClassVar[str] = "close_inactive_agent"
@@ -174,7 +174,7 @@ class CloseInactiveAgentEvent(Event):
 class ReopenInactiveAgentEvent(Event):
     """A suspended inactive app was enabled again (长期未使用应用重新启用事件).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90376
+    WeCom doc: 接收事件 (page 90376)
     """
 
     KIND: ClassVar[str] = "reopen_inactive_agent"
@@ -184,11 +184,11 @@ class ReopenInactiveAgentEvent(Event):
 class ChangeAppAdminEvent(Event):
     """The admins of a third-party app changed (应用管理员变更通知; data callback URL).
 
-    WeCom doc: 应用管理员变更通知, https://developer.work.weixin.qq.com/document/path/95038
+    WeCom doc: 应用管理员变更通知 (page 95038)
     """
 
     KIND: ClassVar[str] = "change_app_admin"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/95038"
+    DOC: ClassVar[str] = doc_page(95038)
 
 
 class UnlicensedNotifyEvent(Event):
@@ -196,8 +196,8 @@ class UnlicensedNotifyEvent(Event):
 
     ``from_user_name`` is the member's UserID.
 
-    WeCom doc: 接口许可失效通知, https://developer.work.weixin.qq.com/document/path/95716
+    WeCom doc: 接口许可失效通知 (page 95716)
     """
 
     KIND: ClassVar[str] = "unlicensed_notify"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/95716"
+    DOC: ClassVar[str] = doc_page(95716)

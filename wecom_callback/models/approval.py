@@ -2,9 +2,8 @@
 
 The two events share the ``ApprovalInfo`` tag but not its shape, so each has its own.
 
-WeCom documents: 审批申请状态变化回调通知,
-https://developer.work.weixin.qq.com/document/path/91815 (``sys_approval_change``) and
-审批状态通知事件, https://developer.work.weixin.qq.com/document/path/90269
+WeCom documents: 审批申请状态变化回调通知 (page 91815) (``sys_approval_change``) and
+审批状态通知事件 (page 90269)
 (``open_approval_change``).
 """
 
@@ -14,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import AliasChoices, Field
 
-from ._base import Event, WeComModel
+from ._base import Event, WeComModel, doc_page
 from ._types import (
     BlankIsNone,
     OptInt,
@@ -41,8 +40,8 @@ __all__ = [
     "SysApprovalChangeEvent",
 ]
 
-_SYS_DOC = "https://developer.work.weixin.qq.com/document/path/91815"
-_OPEN_DOC = "https://developer.work.weixin.qq.com/document/path/90269"
+_SYS_DOC = doc_page(91815)
+_OPEN_DOC = doc_page(90269)
 
 
 class ApprovalUser(WeComModel):
@@ -142,7 +141,7 @@ class ApprovalInfo(WeComModel):
 class SysApprovalChangeEvent(Event):
     """An application in the built-in approval app changed (审批申请状态变化回调通知).
 
-    WeCom doc: 审批申请状态变化回调通知, https://developer.work.weixin.qq.com/document/path/91815
+    WeCom doc: 审批申请状态变化回调通知 (page 91815)
     """
 
     KIND: ClassVar[str] = "sys_approval_change"
@@ -241,7 +240,7 @@ class OpenApprovalInfo(WeComModel):
 class OpenApprovalChangeEvent(Event):
     """An application of an app's approval flow changed (审批状态通知事件).
 
-    WeCom doc: 审批状态通知事件, https://developer.work.weixin.qq.com/document/path/90269
+    WeCom doc: 审批状态通知事件 (page 90269)
     """
 
     KIND: ClassVar[str] = "open_approval_change"

@@ -1,6 +1,6 @@
 """Message-card events: task card buttons, template card buttons and menus.
 
-WeCom document: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+WeCom document: 接收事件 (page 90240)
 (self-built apps) and 90376 (third-party apps, same shapes).
 """
 
@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import Event, WeComModel
+from ._base import Event, WeComModel, doc_page
 from ._types import BlankIsNone, OpenStrEnum, OptStr, items_of
 
 __all__ = [
@@ -21,13 +21,13 @@ __all__ = [
     "TemplateCardType",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/90240"
+_DOC = doc_page(90240)
 
 
 class TaskcardClickEvent(Event):
     """A member tapped a button of a task card (任务卡片事件推送).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "taskcard_click"
@@ -74,7 +74,7 @@ class _TemplateCardFields(Event):
 class TemplateCardEvent(_TemplateCardFields):
     """A member tapped a button of a template card (模板卡片事件推送).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "template_card_event"
@@ -89,7 +89,7 @@ class TemplateCardEvent(_TemplateCardFields):
 class TemplateCardMenuEvent(_TemplateCardFields):
     """A member tapped the top-right menu of a template card (通用模板卡片右上角菜单事件推送).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "template_card_menu_event"

@@ -3,7 +3,7 @@
 One class serves both forms: the Event a self-built or contact-sync app receives and the
 InfoType a suite receives on its instruction URL (with ``SuiteId``/``AuthCorpId``).
 
-WeCom documents: 通讯录回调通知, https://developer.work.weixin.qq.com/document/path/90970
+WeCom documents: 通讯录回调通知 (page 90970)
 (self-built) and 90639 (third-party InfoType form, adds ``OpenUserID``).
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import Event, WeComModel
+from ._base import Event, WeComModel, doc_page
 from ._types import BlankIsNone, CsvInts, CsvStrs, OpenStrEnum, OptInt, OptStr, items_of
 
 __all__ = [
@@ -31,7 +31,7 @@ __all__ = [
     "UpdateUserEvent",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/90970"
+_DOC = doc_page(90970)
 
 
 class ContactChangeType(OpenStrEnum):
@@ -49,7 +49,7 @@ class ContactChangeType(OpenStrEnum):
 class ContactEvent(Event):
     """``change_contact`` with a ChangeType this version does not type.
 
-    WeCom doc: 通讯录回调通知, https://developer.work.weixin.qq.com/document/path/90970
+    WeCom doc: 通讯录回调通知 (page 90970)
     """
 
     KIND: ClassVar[str] = "change_contact"
@@ -134,7 +134,7 @@ class _UserEvent(ContactEvent):
 class CreateUserEvent(_UserEvent):
     """A member was created (新增成员事件).
 
-    WeCom doc: 通讯录回调通知 / 成员变更通知, https://developer.work.weixin.qq.com/document/path/90970
+    WeCom doc: 通讯录回调通知 / 成员变更通知 (page 90970)
     """
 
     CHANGE_TYPE: ClassVar[str] = "create_user"
@@ -143,7 +143,7 @@ class CreateUserEvent(_UserEvent):
 class UpdateUserEvent(_UserEvent):
     """A member was changed (更新成员事件).
 
-    WeCom doc: 通讯录回调通知 / 成员变更通知, https://developer.work.weixin.qq.com/document/path/90970
+    WeCom doc: 通讯录回调通知 / 成员变更通知 (page 90970)
     """
 
     CHANGE_TYPE: ClassVar[str] = "update_user"
@@ -155,7 +155,7 @@ class UpdateUserEvent(_UserEvent):
 class DeleteUserEvent(ContactEvent):
     """A member was deleted (删除成员事件).
 
-    WeCom doc: 通讯录回调通知 / 成员变更通知, https://developer.work.weixin.qq.com/document/path/90970
+    WeCom doc: 通讯录回调通知 / 成员变更通知 (page 90970)
     """
 
     CHANGE_TYPE: ClassVar[str] = "delete_user"
@@ -174,11 +174,11 @@ class _PartyEvent(ContactEvent):
 class CreatePartyEvent(_PartyEvent):
     """A department was created (新增部门事件).
 
-    WeCom doc: 通讯录回调通知 / 部门变更通知, https://developer.work.weixin.qq.com/document/path/90971
+    WeCom doc: 通讯录回调通知 / 部门变更通知 (page 90971)
     """
 
     CHANGE_TYPE: ClassVar[str] = "create_party"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/90971"
+    DOC: ClassVar[str] = doc_page(90971)
 
     name: OptStr = Field(None, alias="Name")
     """The department's name."""
@@ -191,11 +191,11 @@ class CreatePartyEvent(_PartyEvent):
 class UpdatePartyEvent(_PartyEvent):
     """A department was changed (更新部门事件); only changed fields are sent.
 
-    WeCom doc: 通讯录回调通知 / 部门变更通知, https://developer.work.weixin.qq.com/document/path/90971
+    WeCom doc: 通讯录回调通知 / 部门变更通知 (page 90971)
     """
 
     CHANGE_TYPE: ClassVar[str] = "update_party"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/90971"
+    DOC: ClassVar[str] = doc_page(90971)
 
     name: OptStr = Field(None, alias="Name")
     """The department's new name."""
@@ -206,21 +206,21 @@ class UpdatePartyEvent(_PartyEvent):
 class DeletePartyEvent(_PartyEvent):
     """A department was deleted (删除部门事件).
 
-    WeCom doc: 通讯录回调通知 / 部门变更通知, https://developer.work.weixin.qq.com/document/path/90971
+    WeCom doc: 通讯录回调通知 / 部门变更通知 (page 90971)
     """
 
     CHANGE_TYPE: ClassVar[str] = "delete_party"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/90971"
+    DOC: ClassVar[str] = doc_page(90971)
 
 
 class UpdateTagEvent(ContactEvent):
     """Members or departments were added to or removed from a tag (标签成员变更事件).
 
-    WeCom doc: 通讯录回调通知 / 标签变更通知, https://developer.work.weixin.qq.com/document/path/90972
+    WeCom doc: 通讯录回调通知 / 标签变更通知 (page 90972)
     """
 
     CHANGE_TYPE: ClassVar[str] = "update_tag"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/90972"
+    DOC: ClassVar[str] = doc_page(90972)
 
     tag_id: OptInt = Field(None, alias="TagId")
     """The tag id."""

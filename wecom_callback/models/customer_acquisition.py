@@ -5,7 +5,7 @@ class serves both forms: the Event of self-built apps and the InfoType a suite r
 (with ``SuiteId``/``AuthCorpId``). Change types name the classes (they are specific
 enough on their own, unlike the bare create/update of chats and tags).
 
-WeCom documents: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+WeCom documents: 获客助手事件通知 (page 97299)
 (self-built) and 97402 (third-party InfoType form).
 """
 
@@ -15,7 +15,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import Event
+from ._base import Event, doc_page
 from ._types import OpenStrEnum, OptInt, OptStr, UtcDatetime
 
 __all__ = [
@@ -33,7 +33,7 @@ __all__ = [
     "QuotaExpireSoonEvent",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/97299"
+_DOC = doc_page(97299)
 
 
 class CustomerAcquisitionChangeType(OpenStrEnum):
@@ -54,8 +54,8 @@ class CustomerAcquisitionChangeType(OpenStrEnum):
 class CustomerAcquisitionEvent(Event):
     """``customer_acquisition`` with a ChangeType this version does not type.
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
-    (third-party InfoType form: https://developer.work.weixin.qq.com/document/path/97402)
+    WeCom doc: 获客助手事件通知 (page 97299)
+    (third-party InfoType form: page 97402)
     """
 
     KIND: ClassVar[str] = "customer_acquisition"
@@ -68,7 +68,7 @@ class CustomerAcquisitionEvent(Event):
 class BalanceLowEvent(CustomerAcquisitionEvent):
     """The acquisition quota is running low (获客额度即将耗尽事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "balance_low"
@@ -77,7 +77,7 @@ class BalanceLowEvent(CustomerAcquisitionEvent):
 class BalanceExhaustedEvent(CustomerAcquisitionEvent):
     """The acquisition quota is used up (使用量已经耗尽事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "balance_exhausted"
@@ -86,7 +86,7 @@ class BalanceExhaustedEvent(CustomerAcquisitionEvent):
 class BalanceIncreasedEvent(CustomerAcquisitionEvent):
     """The acquisition quota went from zero to some (使用量从零变为非零事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "balance_increased"
@@ -95,7 +95,7 @@ class BalanceIncreasedEvent(CustomerAcquisitionEvent):
 class QuotaExpireSoonEvent(CustomerAcquisitionEvent):
     """Part of the acquisition quota expires soon (获客额度即将过期事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "quota_expire_soon"
@@ -109,7 +109,7 @@ class QuotaExpireSoonEvent(CustomerAcquisitionEvent):
 class LinkUnavailableEvent(CustomerAcquisitionEvent):
     """An acquisition link can no longer be used (获客链接不可用事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "link_unavailable"
@@ -121,7 +121,7 @@ class LinkUnavailableEvent(CustomerAcquisitionEvent):
 class DeleteLinkEvent(CustomerAcquisitionEvent):
     """An acquisition link was deleted (删除获客链接事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "delete_link"
@@ -133,7 +133,7 @@ class DeleteLinkEvent(CustomerAcquisitionEvent):
 class OpenProfileEvent(CustomerAcquisitionEvent):
     """A customer opened a member's profile through a link (客户打开获客链接事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "open_profile"
@@ -147,7 +147,7 @@ class OpenProfileEvent(CustomerAcquisitionEvent):
 class FriendRequestEvent(CustomerAcquisitionEvent):
     """A customer sent a friend request through a link (通过获客链接申请好友事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "friend_request"
@@ -172,7 +172,7 @@ class _ChatFromLinkEvent(CustomerAcquisitionEvent):
 class CustomerStartChatEvent(_ChatFromLinkEvent):
     """A customer who came through a link sent a first message (微信客户发起会话事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "customer_start_chat"
@@ -181,7 +181,7 @@ class CustomerStartChatEvent(_ChatFromLinkEvent):
 class MessageFromCustomerEvent(_ChatFromLinkEvent):
     """A customer who came through a link wrote again (成员多次收到客户消息事件).
 
-    WeCom doc: 获客助手事件通知, https://developer.work.weixin.qq.com/document/path/97299
+    WeCom doc: 获客助手事件通知 (page 97299)
     """
 
     CHANGE_TYPE: ClassVar[str] = "message_from_customer"

@@ -3,7 +3,7 @@
 One class serves both forms: the Event of self-built apps and the InfoType a suite
 receives (with ``SuiteId``/``AuthCorpId``).
 
-WeCom documents: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+WeCom documents: 客户联系 / 事件 (page 92130)
 (self-built) and 92277 (third-party InfoType form).
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import Event
+from ._base import Event, doc_page
 from ._types import BlankIsNone, OpenStrEnum, OptInt, OptStr, items_of
 
 __all__ = [
@@ -25,7 +25,7 @@ __all__ = [
     "UpdateExternalChatEvent",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/92130"
+_DOC = doc_page(92130)
 
 
 class ExternalChatChangeType(OpenStrEnum):
@@ -49,8 +49,8 @@ class ExternalChatUpdateDetail(OpenStrEnum):
 class ExternalChatEvent(Event):
     """``change_external_chat`` with a ChangeType this version does not type.
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
-    (third-party InfoType form: https://developer.work.weixin.qq.com/document/path/92277)
+    WeCom doc: 客户联系 / 事件 (page 92130)
+    (third-party InfoType form: page 92277)
     """
 
     KIND: ClassVar[str] = "change_external_chat"
@@ -65,7 +65,7 @@ class ExternalChatEvent(Event):
 class CreateExternalChatEvent(ExternalChatEvent):
     """A customer group chat was created (客户群创建事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "create"
@@ -74,7 +74,7 @@ class CreateExternalChatEvent(ExternalChatEvent):
 class UpdateExternalChatEvent(ExternalChatEvent):
     """A customer group chat changed: members, owner, name or notice (客户群变更事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "update"
@@ -102,7 +102,7 @@ class UpdateExternalChatEvent(ExternalChatEvent):
 class DismissExternalChatEvent(ExternalChatEvent):
     """A customer group chat was dismissed (客户群解散事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "dismiss"

@@ -1,6 +1,6 @@
 """``change_external_contact``: a customer (external contact) was added, edited, removed.
 
-WeCom documents: 客户联系 事件, https://developer.work.weixin.qq.com/document/path/92130
+WeCom documents: 客户联系 事件 (page 92130)
 (self-built) and 92277 (third-party, the InfoType form with SuiteId/AuthCorpId).
 """
 
@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import Event
+from ._base import Event, doc_page
 from ._types import BlankIsNone, OpenStrEnum, OptStr
 
 __all__ = [
@@ -26,7 +26,7 @@ __all__ = [
     "TransferFailReason",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/92130"
+_DOC = doc_page(92130)
 
 
 class ExternalContactChangeType(OpenStrEnum):
@@ -51,8 +51,8 @@ class TransferFailReason(OpenStrEnum):
 class ExternalContactEvent(Event):
     """``change_external_contact`` with a ChangeType this version does not type.
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
-    (third-party InfoType form: https://developer.work.weixin.qq.com/document/path/92277)
+    WeCom doc: 客户联系 / 事件 (page 92130)
+    (third-party InfoType form: page 92277)
     """
 
     KIND: ClassVar[str] = "change_external_contact"
@@ -69,7 +69,7 @@ class ExternalContactEvent(Event):
 class AddExternalContactEvent(ExternalContactEvent):
     """A member added a customer (添加企业客户事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "add_external_contact"
@@ -85,7 +85,7 @@ class AddExternalContactEvent(ExternalContactEvent):
 class EditExternalContactEvent(ExternalContactEvent):
     """A member edited a customer (编辑企业客户事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "edit_external_contact"
@@ -94,7 +94,7 @@ class EditExternalContactEvent(ExternalContactEvent):
 class AddHalfExternalContactEvent(ExternalContactEvent):
     """A customer added a member without verification (外部联系人免验证添加成员事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "add_half_external_contact"
@@ -108,7 +108,7 @@ class AddHalfExternalContactEvent(ExternalContactEvent):
 class DelExternalContactEvent(ExternalContactEvent):
     """A member deleted a customer (删除企业客户事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "del_external_contact"
@@ -120,7 +120,7 @@ class DelExternalContactEvent(ExternalContactEvent):
 class DelFollowUserEvent(ExternalContactEvent):
     """A customer deleted the member (删除跟进成员事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "del_follow_user"
@@ -129,7 +129,7 @@ class DelFollowUserEvent(ExternalContactEvent):
 class TransferFailEvent(ExternalContactEvent):
     """A customer transfer failed (客户接替失败事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "transfer_fail"
@@ -141,11 +141,11 @@ class TransferFailEvent(ExternalContactEvent):
 class MsgAuditApprovedEvent(ExternalContactEvent):
     """A customer agreed to chat archiving (客户同意进行聊天内容存档事件回调).
 
-    WeCom doc: 会话内容存档, https://developer.work.weixin.qq.com/document/path/92005
+    WeCom doc: 会话内容存档 (page 92005)
     """
 
     CHANGE_TYPE: ClassVar[str] = "msg_audit_approved"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/92005"
+    DOC: ClassVar[str] = doc_page(92005)
 
     welcome_code: OptStr = Field(None, alias="WelcomeCode")
     """Code for send_welcome_msg, when sent."""

@@ -3,7 +3,7 @@
 One class serves both forms: the Event of self-built apps and the InfoType a suite
 receives (with ``SuiteId``/``AuthCorpId``).
 
-WeCom documents: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+WeCom documents: 客户联系 / 事件 (page 92130)
 (self-built) and 92277 (third-party InfoType form).
 """
 
@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import Event
+from ._base import Event, doc_page
 from ._types import BlankIsNone, OpenStrEnum, OptInt, OptStr
 
 __all__ = [
@@ -26,7 +26,7 @@ __all__ = [
     "UpdateExternalTagEvent",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/92130"
+_DOC = doc_page(92130)
 
 
 class ExternalTagChangeType(OpenStrEnum):
@@ -48,8 +48,8 @@ class ExternalTagType(OpenStrEnum):
 class ExternalTagEvent(Event):
     """``change_external_tag`` with a ChangeType this version does not type.
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
-    (third-party InfoType form: https://developer.work.weixin.qq.com/document/path/92277)
+    WeCom doc: 客户联系 / 事件 (page 92130)
+    (third-party InfoType form: page 92277)
     """
 
     KIND: ClassVar[str] = "change_external_tag"
@@ -71,7 +71,7 @@ class _TypedTagEvent(ExternalTagEvent):
 class CreateExternalTagEvent(_TypedTagEvent):
     """A customer tag or tag group was created (企业客户标签创建事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "create"
@@ -80,7 +80,7 @@ class CreateExternalTagEvent(_TypedTagEvent):
 class UpdateExternalTagEvent(_TypedTagEvent):
     """A customer tag or tag group was changed (企业客户标签变更事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "update"
@@ -89,7 +89,7 @@ class UpdateExternalTagEvent(_TypedTagEvent):
 class DeleteExternalTagEvent(_TypedTagEvent):
     """A customer tag or tag group was deleted (企业客户标签删除事件).
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "delete"
@@ -100,7 +100,7 @@ class ShuffleExternalTagEvent(ExternalTagEvent):
 
     ``id`` is the tag group reordered, or empty when the groups themselves were.
 
-    WeCom doc: 客户联系 / 事件, https://developer.work.weixin.qq.com/document/path/92130
+    WeCom doc: 客户联系 / 事件 (page 92130)
     """
 
     CHANGE_TYPE: ClassVar[str] = "shuffle"

@@ -1,7 +1,7 @@
 """微信客服 (WeChat customer service): new messages to pull, account authorisation changes.
 
-WeCom documents: 接收消息和事件, https://developer.work.weixin.qq.com/document/path/94670
-and 客服账号授权变更事件, https://developer.work.weixin.qq.com/document/path/97712
+WeCom documents: 接收消息和事件 (page 94670)
+and 客服账号授权变更事件 (page 97712)
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import Event
+from ._base import Event, doc_page
 from ._types import OptStr, TextList
 
 __all__ = ["KfAccountAuthChangeEvent", "KfMsgOrEvent"]
@@ -21,11 +21,11 @@ class KfMsgOrEvent(Event):
 
     The callback carries no content: pass ``token`` and ``open_kf_id`` to kf/sync_msg.
 
-    WeCom doc: 接收消息和事件, https://developer.work.weixin.qq.com/document/path/94670
+    WeCom doc: 接收消息和事件 (page 94670)
     """
 
     KIND: ClassVar[str] = "kf_msg_or_event"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/94670"
+    DOC: ClassVar[str] = doc_page(94670)
 
     token: OptStr = Field(None, alias="Token", repr=False)
     """The token for sync_msg (valid 10 minutes); a credential, kept out of ``repr``."""
@@ -36,11 +36,11 @@ class KfMsgOrEvent(Event):
 class KfAccountAuthChangeEvent(Event):
     """Customer-service accounts were authorised to or removed from an app.
 
-    WeCom doc: 客服账号授权变更事件, https://developer.work.weixin.qq.com/document/path/97712
+    WeCom doc: 客服账号授权变更事件 (page 97712)
     """
 
     KIND: ClassVar[str] = "kf_account_auth_change"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/97712"
+    DOC: ClassVar[str] = doc_page(97712)
 
     auth_add_open_kf_id: TextList = Field(default_factory=list, alias="AuthAddOpenKfId")
     """Accounts newly authorised (one element each)."""

@@ -1,6 +1,6 @@
 """Custom-menu events: click, view, mini programs, scanning, photos, location picker.
 
-WeCom document: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+WeCom document: 接收事件 (page 90240)
 (self-built apps) and 90376 (third-party apps, same shapes).
 """
 
@@ -10,7 +10,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import Event, WeComModel
+from ._base import Event, WeComModel, doc_page
 from ._types import BlankIsNone, OptFloat, OptInt, OptStr, items_in
 
 __all__ = [
@@ -29,13 +29,13 @@ __all__ = [
     "ViewMiniprogramEvent",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/90240"
+_DOC = doc_page(90240)
 
 
 class ClickEvent(Event):
     """A member tapped a ``click`` menu button (点击菜单拉取消息的事件推送).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "click"
@@ -48,7 +48,7 @@ class ClickEvent(Event):
 class ViewEvent(Event):
     """A member tapped a ``view`` (link) menu button (点击菜单跳转链接的事件推送).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "view"
@@ -61,12 +61,11 @@ class ViewEvent(Event):
 class ViewMiniprogramEvent(Event):
     """A member tapped a ``view_miniprogram`` menu button (跳转小程序).
 
-    WeCom doc: 创建菜单 (button type view_miniprogram),
-    https://developer.work.weixin.qq.com/document/path/90231
+    WeCom doc: 创建菜单 (button type view_miniprogram) (page 90231)
     """
 
     KIND: ClassVar[str] = "view_miniprogram"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/90231"
+    DOC: ClassVar[str] = doc_page(90231)
 
     event_key: OptStr = Field(None, alias="EventKey")
     """The mini-program page path the button opens."""
@@ -91,7 +90,7 @@ class _ScanCodeEvent(Event):
 class ScancodePushEvent(_ScanCodeEvent):
     """A member scanned a code from a ``scancode_push`` button (扫码推事件的事件推送).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "scancode_push"
@@ -101,7 +100,7 @@ class ScancodePushEvent(_ScanCodeEvent):
 class ScancodeWaitmsgEvent(_ScanCodeEvent):
     """A ``scancode_waitmsg`` scan; the client waits for a reply (扫码推事件且弹出提示框).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "scancode_waitmsg"
@@ -136,7 +135,7 @@ class _PicsEvent(Event):
 class PicSysphotoEvent(_PicsEvent):
     """A member sent photos from a ``pic_sysphoto`` button (弹出系统拍照发图的事件推送).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "pic_sysphoto"
@@ -146,7 +145,7 @@ class PicSysphotoEvent(_PicsEvent):
 class PicPhotoOrAlbumEvent(_PicsEvent):
     """A member sent photos from a ``pic_photo_or_album`` button (弹出拍照或者相册发图).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "pic_photo_or_album"
@@ -156,7 +155,7 @@ class PicPhotoOrAlbumEvent(_PicsEvent):
 class PicWeixinEvent(_PicsEvent):
     """A member sent photos from a ``pic_weixin`` button (弹出微信相册发图器的事件推送).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "pic_weixin"
@@ -181,7 +180,7 @@ class SendLocationInfo(WeComModel):
 class LocationSelectEvent(Event):
     """A member picked a location from a ``location_select`` button (弹出地理位置选择器).
 
-    WeCom doc: 接收事件, https://developer.work.weixin.qq.com/document/path/90240
+    WeCom doc: 接收事件 (page 90240)
     """
 
     KIND: ClassVar[str] = "location_select"

@@ -1,6 +1,6 @@
 """Messages a member sends to an app: text, image, voice, video, location, link.
 
-WeCom document: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+WeCom document: 接收普通消息 (page 90239)
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import Message
+from ._base import Message, doc_page
 from ._types import OptFloat, OptInt, OptStr
 
 __all__ = [
@@ -21,13 +21,13 @@ __all__ = [
     "VoiceMessage",
 ]
 
-_DOC = "https://developer.work.weixin.qq.com/document/path/90239"
+_DOC = doc_page(90239)
 
 
 class TextMessage(Message):
     """A text message (接收普通消息 / 文本消息).
 
-    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    WeCom doc: 接收普通消息 (page 90239)
     """
 
     KIND: ClassVar[str] = "text"
@@ -40,7 +40,7 @@ class TextMessage(Message):
 class ImageMessage(Message):
     """An image message (接收普通消息 / 图片消息).
 
-    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    WeCom doc: 接收普通消息 (page 90239)
     """
 
     KIND: ClassVar[str] = "image"
@@ -55,7 +55,7 @@ class ImageMessage(Message):
 class VoiceMessage(Message):
     """A voice message (接收普通消息 / 语音消息).
 
-    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    WeCom doc: 接收普通消息 (page 90239)
     """
 
     KIND: ClassVar[str] = "voice"
@@ -70,7 +70,7 @@ class VoiceMessage(Message):
 class VideoMessage(Message):
     """A video message (接收普通消息 / 视频消息).
 
-    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    WeCom doc: 接收普通消息 (page 90239)
     """
 
     KIND: ClassVar[str] = "video"
@@ -85,7 +85,7 @@ class VideoMessage(Message):
 class LocationMessage(Message):
     """A location message (接收普通消息 / 位置消息).
 
-    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    WeCom doc: 接收普通消息 (page 90239)
     """
 
     KIND: ClassVar[str] = "location"
@@ -106,7 +106,7 @@ class LocationMessage(Message):
 class LinkMessage(Message):
     """A link message (接收普通消息 / 链接消息).
 
-    WeCom doc: 接收普通消息, https://developer.work.weixin.qq.com/document/path/90239
+    WeCom doc: 接收普通消息 (page 90239)
     """
 
     KIND: ClassVar[str] = "link"

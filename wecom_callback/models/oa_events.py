@@ -1,9 +1,8 @@
 """Office events: schedules, calendars, meeting rooms, live streams and chat archiving.
 
-WeCom documents: 日程 / 回调通知, https://developer.work.weixin.qq.com/document/path/93704;
-会议室 / 回调通知, https://developer.work.weixin.qq.com/document/path/95333; 直播回调事件,
-https://developer.work.weixin.qq.com/document/path/94145; 会话内容存档 / 产生会话回调事件,
-https://developer.work.weixin.qq.com/document/path/95039
+WeCom documents: 日程 / 回调通知 (page 93704);
+会议室 / 回调通知 (page 95333); 直播回调事件 (page 94145);
+会话内容存档 / 产生会话回调事件 (page 95039)
 """
 
 from __future__ import annotations
@@ -12,7 +11,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import Event
+from ._base import Event, doc_page
 from ._types import OptInt, OptStr
 
 __all__ = [
@@ -29,8 +28,8 @@ __all__ = [
     "RespondScheduleEvent",
 ]
 
-_SCHEDULE_DOC = "https://developer.work.weixin.qq.com/document/path/93704"
-_ROOM_DOC = "https://developer.work.weixin.qq.com/document/path/95333"
+_SCHEDULE_DOC = doc_page(93704)
+_ROOM_DOC = doc_page(95333)
 
 
 class _CalendarEvent(Event):
@@ -41,7 +40,7 @@ class _CalendarEvent(Event):
 class AddCalendarEvent(_CalendarEvent):
     """A calendar was created (添加日历事件).
 
-    WeCom doc: 日程 / 回调通知, https://developer.work.weixin.qq.com/document/path/93704
+    WeCom doc: 日程 / 回调通知 (page 93704)
     """
 
     KIND: ClassVar[str] = "add_calendar"
@@ -51,7 +50,7 @@ class AddCalendarEvent(_CalendarEvent):
 class ModifyCalendarEvent(_CalendarEvent):
     """A calendar was changed (修改日历事件).
 
-    WeCom doc: 日程 / 回调通知, https://developer.work.weixin.qq.com/document/path/93704
+    WeCom doc: 日程 / 回调通知 (page 93704)
     """
 
     KIND: ClassVar[str] = "modify_calendar"
@@ -61,7 +60,7 @@ class ModifyCalendarEvent(_CalendarEvent):
 class DeleteCalendarEvent(_CalendarEvent):
     """A calendar was deleted (删除日历事件).
 
-    WeCom doc: 日程 / 回调通知, https://developer.work.weixin.qq.com/document/path/93704
+    WeCom doc: 日程 / 回调通知 (page 93704)
     """
 
     KIND: ClassVar[str] = "delete_calendar"
@@ -76,7 +75,7 @@ class _ScheduleEvent(_CalendarEvent):
 class AddScheduleEvent(_ScheduleEvent):
     """A schedule was created (添加日程事件).
 
-    WeCom doc: 日程 / 回调通知, https://developer.work.weixin.qq.com/document/path/93704
+    WeCom doc: 日程 / 回调通知 (page 93704)
     """
 
     KIND: ClassVar[str] = "add_schedule"
@@ -86,7 +85,7 @@ class AddScheduleEvent(_ScheduleEvent):
 class ModifyScheduleEvent(_ScheduleEvent):
     """A schedule was changed (修改日程事件).
 
-    WeCom doc: 日程 / 回调通知, https://developer.work.weixin.qq.com/document/path/93704
+    WeCom doc: 日程 / 回调通知 (page 93704)
     """
 
     KIND: ClassVar[str] = "modify_schedule"
@@ -96,7 +95,7 @@ class ModifyScheduleEvent(_ScheduleEvent):
 class DeleteScheduleEvent(_ScheduleEvent):
     """A schedule was deleted (删除日程事件).
 
-    WeCom doc: 日程 / 回调通知, https://developer.work.weixin.qq.com/document/path/93704
+    WeCom doc: 日程 / 回调通知 (page 93704)
     """
 
     KIND: ClassVar[str] = "delete_schedule"
@@ -106,7 +105,7 @@ class DeleteScheduleEvent(_ScheduleEvent):
 class RespondScheduleEvent(_ScheduleEvent):
     """An attendee answered a schedule invitation (日程回执事件).
 
-    WeCom doc: 日程 / 回调通知, https://developer.work.weixin.qq.com/document/path/93704
+    WeCom doc: 日程 / 回调通知 (page 93704)
     """
 
     KIND: ClassVar[str] = "respond_schedule"
@@ -125,7 +124,7 @@ class _MeetingRoomEvent(Event):
 class BookMeetingRoomEvent(_MeetingRoomEvent):
     """A meeting room was booked (预定会议室事件).
 
-    WeCom doc: 会议室 / 回调通知, https://developer.work.weixin.qq.com/document/path/95333
+    WeCom doc: 会议室 / 回调通知 (page 95333)
     """
 
     KIND: ClassVar[str] = "book_meeting_room"
@@ -135,7 +134,7 @@ class BookMeetingRoomEvent(_MeetingRoomEvent):
 class CancelMeetingRoomEvent(_MeetingRoomEvent):
     """A meeting room booking was cancelled (取消预定会议室事件).
 
-    WeCom doc: 会议室 / 回调通知, https://developer.work.weixin.qq.com/document/path/95333
+    WeCom doc: 会议室 / 回调通知 (page 95333)
     """
 
     KIND: ClassVar[str] = "cancel_meeting_room"
@@ -145,11 +144,11 @@ class CancelMeetingRoomEvent(_MeetingRoomEvent):
 class LivingStatusChangeEvent(Event):
     """A live stream changed state (直播回调事件).
 
-    WeCom doc: 直播回调事件, https://developer.work.weixin.qq.com/document/path/94145
+    WeCom doc: 直播回调事件 (page 94145)
     """
 
     KIND: ClassVar[str] = "living_status_change"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/94145"
+    DOC: ClassVar[str] = doc_page(94145)
 
     living_id: OptStr = Field(None, alias="LivingId")
     """The live stream id."""
@@ -160,8 +159,8 @@ class LivingStatusChangeEvent(Event):
 class MsgauditNotifyEvent(Event):
     """New archived chat data is ready to pull (产生会话回调事件); no payload.
 
-    WeCom doc: 会话内容存档, https://developer.work.weixin.qq.com/document/path/95039
+    WeCom doc: 会话内容存档 (page 95039)
     """
 
     KIND: ClassVar[str] = "msgaudit_notify"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/95039"
+    DOC: ClassVar[str] = doc_page(95039)

@@ -1,8 +1,7 @@
 """Third-party orders and API licences (InfoType): app orders, licence payments, activation.
 
-WeCom documents: 收费 / 回调通知 (open_order ... change_editon),
-https://developer.work.weixin.qq.com/document/path/91929 and the pages after it;
-接口调用许可 / 回调通知, https://developer.work.weixin.qq.com/document/path/95716,
+WeCom documents: 收费 / 回调通知 (open_order ... change_editon) (page 91929) and the pages after it;
+接口调用许可 / 回调通知 (page 95716),
 95805 and 95994.
 """
 
@@ -12,7 +11,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import Event, WeComModel
+from ._base import Event, WeComModel, doc_page
 from ._types import OptInt, OptStr, UtcDatetime, repeated
 
 __all__ = [
@@ -36,11 +35,11 @@ class _AppOrderEvent(Event):
 class OpenOrderEvent(_AppOrderEvent):
     """A corp placed an order for the app (下单成功通知).
 
-    WeCom doc: 下单成功通知, https://developer.work.weixin.qq.com/document/path/91929
+    WeCom doc: 下单成功通知 (page 91929)
     """
 
     KIND: ClassVar[str] = "open_order"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/91929"
+    DOC: ClassVar[str] = doc_page(91929)
 
     order_id: OptStr = Field(None, alias="OrderId")
     """The order id."""
@@ -51,11 +50,11 @@ class OpenOrderEvent(_AppOrderEvent):
 class ChangeOrderEvent(_AppOrderEvent):
     """An order was changed by the provider (改单通知).
 
-    WeCom doc: 改单通知, https://developer.work.weixin.qq.com/document/path/91930
+    WeCom doc: 改单通知 (page 91930)
     """
 
     KIND: ClassVar[str] = "change_order"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/91930"
+    DOC: ClassVar[str] = doc_page(91930)
 
     old_order_id: OptStr = Field(None, alias="OldOrderId")
     """The order replaced."""
@@ -66,11 +65,11 @@ class ChangeOrderEvent(_AppOrderEvent):
 class PayForAppSuccessEvent(_AppOrderEvent):
     """An order was paid (支付成功通知).
 
-    WeCom doc: 支付成功通知, https://developer.work.weixin.qq.com/document/path/91931
+    WeCom doc: 支付成功通知 (page 91931)
     """
 
     KIND: ClassVar[str] = "pay_for_app_success"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/91931"
+    DOC: ClassVar[str] = doc_page(91931)
 
     order_id: OptStr = Field(None, alias="OrderId")
     """The order id."""
@@ -79,11 +78,11 @@ class PayForAppSuccessEvent(_AppOrderEvent):
 class RefundEvent(_AppOrderEvent):
     """An order was refunded (退款通知).
 
-    WeCom doc: 退款通知, https://developer.work.weixin.qq.com/document/path/91932
+    WeCom doc: 退款通知 (page 91932)
     """
 
     KIND: ClassVar[str] = "refund"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/91932"
+    DOC: ClassVar[str] = doc_page(91932)
 
     order_id: OptStr = Field(None, alias="OrderId")
     """The order id."""
@@ -92,21 +91,21 @@ class RefundEvent(_AppOrderEvent):
 class ChangeEditonEvent(_AppOrderEvent):
     """The app's edition changed for a corp (应用版本变更通知; InfoType ``change_editon``, sic).
 
-    WeCom doc: 应用版本变更通知, https://developer.work.weixin.qq.com/document/path/91933
+    WeCom doc: 应用版本变更通知 (page 91933)
     """
 
     KIND: ClassVar[str] = "change_editon"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/91933"
+    DOC: ClassVar[str] = doc_page(91933)
 
 
 class LicensePaySuccessEvent(Event):
     """An API-licence order was paid (支付成功通知, 接口调用许可).
 
-    WeCom doc: 接口调用许可 / 支付成功通知, https://developer.work.weixin.qq.com/document/path/95716
+    WeCom doc: 接口调用许可 / 支付成功通知 (page 95716)
     """
 
     KIND: ClassVar[str] = "license_pay_success"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/95716"
+    DOC: ClassVar[str] = doc_page(95716)
 
     service_corp_id: OptStr = Field(None, alias="ServiceCorpId")
     """The provider's CorpID."""
@@ -119,11 +118,11 @@ class LicensePaySuccessEvent(Event):
 class LicenseRefundEvent(Event):
     """An API-licence order was refunded, or its refund failed (退款结果通知).
 
-    WeCom doc: 接口调用许可 / 退款结果通知, https://developer.work.weixin.qq.com/document/path/95805
+    WeCom doc: 接口调用许可 / 退款结果通知 (page 95805)
     """
 
     KIND: ClassVar[str] = "license_refund"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/95805"
+    DOC: ClassVar[str] = doc_page(95805)
 
     service_corp_id: OptStr = Field(None, alias="ServiceCorpId")
     """The provider's CorpID."""
@@ -153,11 +152,11 @@ class AutoActivateAccount(WeComModel):
 class AutoActivateEvent(Event):
     """Licences were activated automatically for members (自动激活回调通知).
 
-    WeCom doc: 接口调用许可 / 自动激活回调通知, https://developer.work.weixin.qq.com/document/path/95994
+    WeCom doc: 接口调用许可 / 自动激活回调通知 (page 95994)
     """
 
     KIND: ClassVar[str] = "auto_activate"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/95994"
+    DOC: ClassVar[str] = doc_page(95994)
 
     service_corp_id: OptStr = Field(None, alias="ServiceCorpId")
     """The provider's CorpID."""

@@ -3,7 +3,7 @@
 One class serves both forms: the Event of self-built apps and the InfoType a suite
 receives (with ``SuiteId``/``AuthCorpId``). Every change type has the same shape.
 
-WeCom document: 家校通讯录变更回调, https://developer.work.weixin.qq.com/document/path/92052
+WeCom document: 家校通讯录变更回调 (page 92052)
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from typing import ClassVar
 
 from pydantic import Field
 
-from ._base import Event
+from ._base import Event, doc_page
 from ._types import OpenStrEnum, OptStr
 
 __all__ = ["SchoolContactChangeType", "SchoolContactEvent"]
@@ -37,11 +37,11 @@ class SchoolContactChangeType(OpenStrEnum):
 class SchoolContactEvent(Event):
     """A student, parent or school department changed (家校通讯录变更回调).
 
-    WeCom doc: 家校通讯录变更回调, https://developer.work.weixin.qq.com/document/path/92052
+    WeCom doc: 家校通讯录变更回调 (page 92052)
     """
 
     KIND: ClassVar[str] = "change_school_contact"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/92052"
+    DOC: ClassVar[str] = doc_page(92052)
 
     change_type: SchoolContactChangeType = Field(alias="ChangeType")
     """What changed."""

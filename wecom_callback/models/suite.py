@@ -3,9 +3,8 @@
 These arrive on a suite's instruction callback URL; the reply must be ``success``.
 Secrets they carry (the suite ticket, auth codes, access tokens) stay out of ``repr``.
 
-WeCom documents: 推送suite_ticket, https://developer.work.weixin.qq.com/document/path/90628;
-授权通知事件, https://developer.work.weixin.qq.com/document/path/90642; 注册完成回调事件,
-https://developer.work.weixin.qq.com/document/path/90585
+WeCom documents: 推送suite_ticket (page 90628);
+授权通知事件 (page 90642); 注册完成回调事件 (page 90585)
 """
 
 from __future__ import annotations
@@ -14,7 +13,7 @@ from typing import Annotated, ClassVar
 
 from pydantic import Field
 
-from ._base import Event, WeComModel
+from ._base import Event, WeComModel, doc_page
 from ._types import BlankIsNone, OptInt, OptStr, items_of
 
 __all__ = [
@@ -32,18 +31,18 @@ __all__ = [
     "SuiteTicketEvent",
 ]
 
-_AUTH_DOC = "https://developer.work.weixin.qq.com/document/path/90642"
-_SPECIAL_DOC = "https://developer.work.weixin.qq.com/document/path/98959"
+_AUTH_DOC = doc_page(90642)
+_SPECIAL_DOC = doc_page(98959)
 
 
 class SuiteTicketEvent(Event):
     """WeCom pushed a fresh suite ticket (推送suite_ticket; every 10 minutes, valid 30).
 
-    WeCom doc: 推送suite_ticket, https://developer.work.weixin.qq.com/document/path/90628
+    WeCom doc: 推送suite_ticket (page 90628)
     """
 
     KIND: ClassVar[str] = "suite_ticket"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/90628"
+    DOC: ClassVar[str] = doc_page(90628)
 
     suite_ticket: OptStr = Field(None, alias="SuiteTicket", repr=False)
     """The ticket for get_suite_token; a secret, kept out of ``repr``."""
@@ -61,7 +60,7 @@ class AuthExtraInfo(WeComModel):
 class CreateAuthEvent(Event):
     """A corp installed the suite's app (授权成功通知); answer within 1000 ms.
 
-    WeCom doc: 授权通知事件, https://developer.work.weixin.qq.com/document/path/90642
+    WeCom doc: 授权通知事件 (page 90642)
     """
 
     KIND: ClassVar[str] = "create_auth"
@@ -78,7 +77,7 @@ class CreateAuthEvent(Event):
 class ChangeAuthEvent(Event):
     """A corp changed the suite's authorisation (变更授权通知).
 
-    WeCom doc: 授权通知事件, https://developer.work.weixin.qq.com/document/path/90642
+    WeCom doc: 授权通知事件 (page 90642)
     """
 
     KIND: ClassVar[str] = "change_auth"
@@ -93,7 +92,7 @@ class ChangeAuthEvent(Event):
 class CancelAuthEvent(Event):
     """A corp uninstalled the suite's app (取消授权通知); delete its data.
 
-    WeCom doc: 授权通知事件, https://developer.work.weixin.qq.com/document/path/90642
+    WeCom doc: 授权通知事件 (page 90642)
     """
 
     KIND: ClassVar[str] = "cancel_auth"
@@ -103,11 +102,11 @@ class CancelAuthEvent(Event):
 class ResetPermanentCodeEvent(Event):
     """An admin reset the secret of a developed-on-behalf app (重置永久授权码通知).
 
-    WeCom doc: 重置永久授权码通知, https://developer.work.weixin.qq.com/document/path/97175
+    WeCom doc: 重置永久授权码通知 (page 97175)
     """
 
     KIND: ClassVar[str] = "reset_permanent_code"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/97175"
+    DOC: ClassVar[str] = doc_page(97175)
 
     auth_code: OptStr = Field(None, alias="AuthCode", repr=False)
     """One-time code for get_permanent_code; a secret, kept out of ``repr``."""
@@ -132,11 +131,11 @@ class RegisterAuthUserInfo(WeComModel):
 class RegisterCorpEvent(Event):
     """A corp registered through the provider's registration link (注册完成回调事件).
 
-    WeCom doc: 注册完成回调事件, https://developer.work.weixin.qq.com/document/path/90585
+    WeCom doc: 注册完成回调事件 (page 90585)
     """
 
     KIND: ClassVar[str] = "register_corp"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/90585"
+    DOC: ClassVar[str] = doc_page(90585)
 
     service_corp_id: OptStr = Field(None, alias="ServiceCorpId")
     """The provider's CorpID."""
@@ -157,17 +156,17 @@ class RegisterCorpEvent(Event):
 class CorpArchAuthEvent(Event):
     """A corp authorised the suite to read its organisation architecture (授权组织架构权限通知).
 
-    WeCom doc: 授权组织架构权限通知, https://developer.work.weixin.qq.com/document/path/97378
+    WeCom doc: 授权组织架构权限通知 (page 97378)
     """
 
     KIND: ClassVar[str] = "corp_arch_auth"
-    DOC: ClassVar[str] = "https://developer.work.weixin.qq.com/document/path/97378"
+    DOC: ClassVar[str] = doc_page(97378)
 
 
 class ApproveSpecialAuthEvent(Event):
     """A corp granted the app a special permission (获取特殊权限授权通知).
 
-    WeCom doc: 特殊权限授权通知, https://developer.work.weixin.qq.com/document/path/98959
+    WeCom doc: 特殊权限授权通知 (page 98959)
     """
 
     KIND: ClassVar[str] = "approve_special_auth"
@@ -180,7 +179,7 @@ class ApproveSpecialAuthEvent(Event):
 class CancelSpecialAuthEvent(Event):
     """A corp withdrew a special permission from the app (取消特殊权限授权通知).
 
-    WeCom doc: 特殊权限授权通知, https://developer.work.weixin.qq.com/document/path/98959
+    WeCom doc: 特殊权限授权通知 (page 98959)
     """
 
     KIND: ClassVar[str] = "cancel_special_auth"
