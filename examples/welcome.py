@@ -1,0 +1,85 @@
+"""Greet every new customer with the outbound client.
+
+    .venv/bin/python examples/welcome.py
+
+The demo starts a FakeWeComAPI, serves the app under uvicorn, sends itself a signed
+add_external_contact callback and prints what WeCom's API received. In production,
+build the client with your corp id and the customer-contact app's secret, and drop
+``base_url``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+from collections.abc import AsyncIterator
+from typing import Any
+
+import httpx
+import uvicorn
+
+from wecom_callback import WeComApp
+from wecom_callback.client import WeComClient
+from wecom_callback.models import AddExternalContactEvent
+from wecom_callback.testing import FakeWeComAPI, Simulator
+
+TOKEN = "WelcomeToken"
+AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
+
+
+def build_app(client: WeComClient) -> WeComApp:
+    """The app: one handler, the client injected by its parameter name."""
+    app = WeComApp(TOKEN, AES_KEY, client.corp_id, client=client, inbox="memory://")
+
+    @app.on("change_external_contact", change_type="add_external_contact")
+    async def welcome(ev: AddExternalContactEvent, client: WeComClient) -> None:
+        """The welcome code is valid for 20 seconds: answer at once."""
+        if ev.welcome_code:
+            await client.external_contact.send_welcome_msg(ev.welcome_code, text="Welcome! 👋")
+
+    return app
+
+
+@contextlib.asynccontextmanager
+async def serve(app: Any) -> AsyncIterator[str]:
+    """Serve ``app`` under uvicorn in this event loop; yield its URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()  # connections queue from now on, so no waiting for readiness
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True  # its shutdown waits for the app's in-flight handlers
+        await serving
+        sock.close()
+
+
+async def demo() -> list[dict[str, Any]]:
+    """Run the scenario; the bodies send_welcome_msg received."""
+    async with FakeWeComAPI() as api:
+        async with WeComClient(api.corp_id, api.secret, base_url=api.base_url) as client:
+            callback = Simulator(TOKEN, AES_KEY, api.corp_id).callback(
+                {
+                    "ToUserName": api.corp_id,
+                    "FromUserName": "sys",
+                    "CreateTime": 1700000000,
+                    "MsgType": "event",
+                    "Event": "change_external_contact",
+                    "ChangeType": "add_external_contact",
+                    "UserID": "zhangsan",
+                    "ExternalUserID": "wmcustomer01",
+                    "WelcomeCode": "WELCOME-CODE-1",
+                }
+            )
+            async with serve(build_app(client)) as url, httpx.AsyncClient() as http:
+                answer = await http.post(callback.url(url), content=callback.body)
+                print(f"callback answered HTTP {answer.status_code}")
+        return [call.json for call in api.calls_to("externalcontact/send_welcome_msg")]
+
+
+if __name__ == "__main__":
+    for body in asyncio.run(demo()):
+        print("WeCom received send_welcome_msg:", body)
