@@ -34,7 +34,7 @@ from wecom_callback.errors import (
     XMLParseError,
 )
 from wecom_callback.models import UnknownMessage, lookup
-from wecom_callback.models._parsing import dispatch_key, model_from_dict
+from wecom_callback.models._parsing import classify, model_from_dict
 
 TOKEN, KEY, RID = "tok3n", "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C", "ww0123456789abcdef"
 BENCH = Path(__file__).resolve().parents[1] / "bench" / "pipeline.py"
@@ -62,7 +62,7 @@ def test_bench_payload_same_model_as_reference_path(name: str) -> None:
     xml = PAYLOADS[name].encode()
     # The reference: xmltodict's dict and pydantic's public model_validate.
     plain = xmltodict.parse(xml)["xml"]
-    family, kind, change_type = dispatch_key(plain)
+    family, kind, change_type = classify(plain)
     cls = lookup(family, kind, change_type)
     assert cls is not None
     expected = cls.model_validate({**plain, "kind": kind, "raw": plain})

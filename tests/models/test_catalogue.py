@@ -24,7 +24,7 @@ from wecom_callback.models import (
     lookup,
     registered,
 )
-from wecom_callback.models._parsing import dispatch_key, parse_message
+from wecom_callback.models._parsing import classify, parse_message
 
 from . import (
     test_app_events,
@@ -87,7 +87,7 @@ def test_every_registered_kind_has_a_fixture() -> None:
         hits = [
             name
             for name, model in parsed.items()
-            if type(model) is cls and lookup(*dispatch_key(model.raw)) is cls
+            if type(model) is cls and lookup(*classify(model.raw)) is cls
         ]
         if not hits:
             missing.append((key, cls.__name__))

@@ -66,10 +66,11 @@ class WeComApp:
         inbox: str | Inbox | None = None,
         **options: Any,
     ) -> None:
-        if isinstance(inbox, str):
-            options["inbox"] = inbox
-            inbox = None
+        url = inbox if isinstance(inbox, str) else None
+        given_inbox = inbox if isinstance(inbox, Inbox) else None
         if settings is None:
+            if url is not None:
+                options["inbox_url"] = url
             ids: tuple[str, ...] = tuple(receive_ids or ())
             if receive_id is not None:
                 ids = (receive_id, *ids)
@@ -78,9 +79,8 @@ class WeComApp:
             )
         else:
             given: dict[str, object] = {"token": token, "encoding_aes_key": encoding_aes_key}
-            given |= {"receive_id": receive_id, "receive_ids": receive_ids}
-            beside = sorted(name for name, value in given.items() if value is not None)
-            beside += sorted(options)
+            given |= {"receive_id": receive_id, "receive_ids": receive_ids, "inbox": url}
+            beside = sorted([*(n for n, v in given.items() if v is not None), *options])
             if beside:
                 raise ConfigurationError(
                     f"WeComApp(settings=...) was also given {', '.join(beside)}: put every"
@@ -96,7 +96,8 @@ class WeComApp:
         )
         self.router = Router("app")
         self.client = client
-        base = inbox or open_inbox(settings.inbox_url, retention=settings.retention_days * 86400)
+        retention = settings.retention_days * 86400
+        base = given_inbox or open_inbox(settings.inbox_url, retention=retention)
         self.inbox = base.scoped(self.name)
         self.runner = Runner(
             self.router, self.inbox, settings, self.resources, inline=settings.inline
@@ -114,7 +115,7 @@ class WeComApp:
         client = overrides.pop("client", None)
         inbox = overrides.pop("inbox", None)
         if isinstance(inbox, str):
-            overrides["inbox"] = inbox
+            overrides["inbox_url"] = inbox
             inbox = None
         return cls(settings=Settings.from_env(**overrides), client=client, inbox=inbox)
 

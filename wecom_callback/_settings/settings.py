@@ -9,7 +9,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from ..errors import ConfigurationError
 from ..inbox._base import check_endpoint
@@ -22,7 +30,7 @@ _ENV = {
     "receive_ids": "WECOM_RECEIVE_ID",
     "max_body_size": "WECOM_MAX_BODY_SIZE",
     "reply_budget": "WECOM_REPLY_BUDGET",
-    "inbox": "WECOM_INBOX_URL",
+    "inbox_url": "WECOM_INBOX_URL",
     "data_dir": "WECOM_DATA_DIR",
     "max_attempts": "WECOM_MAX_ATTEMPTS",
     "retry_base_delay": "WECOM_RETRY_BASE_DELAY",
@@ -53,10 +61,11 @@ class Settings(BaseModel):
     """Largest POST body accepted, in bytes (over it: 413)."""
     reply_budget: float = Field(3.5, gt=0, lt=5)
     """Seconds handlers may run inline before the answer goes out (WeCom waits 5)."""
-    inbox: str | None = None
-    """Inbox URL: ``sqlite:///path.db``, ``redis://host:6379/0`` or ``memory://``."""
     data_dir: Path = Path("data")
-    """Where the default SQLite inbox lives when ``inbox`` is not given."""
+    """Where the default SQLite inbox lives when ``inbox_url`` is not given."""
+    inbox_url: str = ""
+    """Inbox URL: ``sqlite:///path.db``, ``redis://host:6379/0`` or ``memory://``; by
+    default ``sqlite:///<data_dir>/inbox.db`` (the absolute path, fixed when read)."""
     max_attempts: int = Field(5, ge=1)
     """Attempts per callback before it becomes a dead letter."""
     retry_base_delay: float = Field(1.0, ge=0)
@@ -126,12 +135,13 @@ class Settings(BaseModel):
         first = re.sub(r"[^A-Za-z0-9._-]", "_", self.receive_ids[0])[:40] or "app"
         return f"{first}-{digest.hexdigest()[:10]}"
 
-    @property
-    def inbox_url(self) -> str:
-        """The inbox URL in effect (the default is a SQLite file under ``data_dir``)."""
-        if self.inbox:
-            return self.inbox
-        return f"sqlite:///{(self.data_dir / 'inbox.db').resolve()}"
+    @model_validator(mode="after")
+    def _default_inbox(self) -> Settings:
+        if not self.inbox_url:
+            # Frozen model: set the derived default once, at validation.
+            default = f"sqlite:///{(self.data_dir / 'inbox.db').resolve()}"
+            object.__setattr__(self, "inbox_url", default)
+        return self
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:

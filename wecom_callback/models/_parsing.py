@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from .._wire.xml import parse_xml
 from ._base import Callback, Family, UnknownEvent, UnknownMessage, lookup
 
-__all__ = ["dispatch_key", "model_from_dict", "parse_message"]
+__all__ = ["classify", "model_from_dict", "parse_message"]
 
 log = logging.getLogger("wecom_callback.parsing")
 
@@ -26,7 +26,7 @@ def _where(exc: ValidationError) -> str:
     )
 
 
-def dispatch_key(data: dict[str, Any]) -> tuple[Family, str, str | None]:
+def classify(data: dict[str, Any]) -> tuple[Family, str, str | None]:
     """``(family, kind, change_type)`` of a parsed callback dict.
 
     The kind is the InfoType for suite instruction callbacks, the Event for events and
@@ -49,7 +49,7 @@ def dispatch_key(data: dict[str, Any]) -> tuple[Family, str, str | None]:
 
 def model_from_dict(data: dict[str, Any]) -> Callback:
     """Build the typed model for a parsed callback dict (the children of ``<xml>``)."""
-    family, kind, change_type = dispatch_key(data)
+    family, kind, change_type = classify(data)
     cls = lookup(family, kind, change_type)
     payload = {**data, "kind": kind, "raw": data}
     if cls is not None:
