@@ -18,7 +18,6 @@ import asyncio
 import contextlib
 import logging
 import os
-import random
 import secrets
 import socket
 import time
@@ -27,13 +26,13 @@ from datetime import UTC, datetime
 from typing import Any
 
 from .._receiving.context import CallbackContext
-from .._receiving.receiver import Delivery, render_reply
-from .._routing.handler import Handler
+from .._receiving.receiver import Delivery
 from .._routing.router import Router
 from .._settings.settings import Settings
-from ..inbox import Admitted, Inbox, InboxRecord, NewCallback
-from ..models._base import Callback
+from ..inbox import Admitted, Inbox, NewCallback
 from ..models._parsing import parse_message
+from .attempt import Attempts
+from .outage import Outage
 
 __all__ = ["NotAccepting", "Runner"]
 
@@ -42,69 +41,6 @@ log = logging.getLogger("wecom_callback.runner")
 
 class NotAccepting(Exception):
     """The runner is shutting down or its inbox is unreachable: WeCom should retry."""
-
-
-class _Outage:
-    """Counts failed admissions so an outage is logged once, with a count, not per request."""
-
-    __slots__ = ("count", "last_report", "since")
-
-    #: Seconds between reminders while the outage lasts.
-    REMIND = 60.0
-
-    def __init__(self) -> None:
-        self.since: float | None = None
-        self.count = 0
-        self.last_report = 0.0
-
-    def failed(self, endpoint: str, reason: str, exc: BaseException | None) -> None:
-        now = time.monotonic()
-        self.count += 1
-        if self.since is None:
-            self.since = self.last_report = now
-            log.error(
-                "endpoint %s: inbox admission failed (%s); answering 503 until it recovers",
-                endpoint,
-                reason,
-                exc_info=exc,
-            )
-        elif now - self.last_report >= self.REMIND:
-            self.last_report = now
-            log.error(
-                "endpoint %s: inbox still failing (%s): %d admissions refused in %.0f s",
-                endpoint,
-                reason,
-                self.count,
-                now - self.since,
-            )
-
-    def succeeded(self, endpoint: str) -> None:
-        if self.since is not None:
-            log.warning(
-                "endpoint %s: inbox recovered after %d refused admissions over %.1f s",
-                endpoint,
-                self.count,
-                time.monotonic() - self.since,
-            )
-            self.since, self.count = None, 0
-
-
-class _Run:
-    """One attempt at a record's handlers, watched by the request that admitted it."""
-
-    __slots__ = ("answered", "finished", "reply", "started", "task")
-
-    def __init__(self) -> None:
-        self.finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
-        self.reply: bytes | None = None
-        self.task: asyncio.Task[None] | None = None
-        self.started = time.monotonic()
-        self.answered = False
-        """True once the request that admitted the work was answered without waiting."""
-
-    def finish(self) -> None:
-        if not self.finished.done():
-            self.finished.set_result(None)
 
 
 class Runner:
@@ -125,7 +61,7 @@ class Runner:
         self.resources = resources
         self.inline = inline
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self._runs: dict[str, _Run] = {}
+        self.attempts = Attempts(router, inbox, settings, resources, self.owner, self._poke)
         self._recovery: asyncio.Task[None] | None = None
         self._leases: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
@@ -133,7 +69,7 @@ class Runner:
         self._started = False
         self._last_purge = 0.0
         self._interval = settings.recovery_interval
-        self._outage = _Outage()
+        self._outage = Outage()
 
     @property
     def endpoint(self) -> str:
@@ -193,7 +129,7 @@ class Runner:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._recovery
             self._recovery = None
-        pending = {r.task for r in self._runs.values() if r.task is not None}
+        pending = {r.task for r in self.attempts.runs.values() if r.task is not None}
         if pending:
             _, still = await asyncio.wait(pending, timeout=self.settings.shutdown_grace)
             for task in still:
@@ -258,7 +194,7 @@ class Runner:
             return admitted.record.reply
         if not self.inline:
             return None
-        run = self._launch(admitted.record, delivery.model, ctx)
+        run = self.attempts.launch(admitted.record, delivery.model, ctx)
         if delivery.instruction:
             run.answered = True
             return None  # acknowledged at once; the handlers go on in the background
@@ -273,120 +209,9 @@ class Runner:
         admitted = future.result()
         if admitted.new and self.inline and self._accepting:
             log.info("key=%s committed after its 503; running it now", delivery.ctx.dedupe_key)
-            self._launch(admitted.record, delivery.model, delivery.ctx).answered = True
+            self.attempts.launch(admitted.record, delivery.model, delivery.ctx).answered = True
 
     # -- running handlers ---------------------------------------------------------
-
-    def _launch(self, record: InboxRecord, model: Callback, ctx: CallbackContext) -> _Run:
-        run = _Run()
-        self._runs[record.key] = run
-        run.task = asyncio.create_task(self._run(record, model, ctx, run))
-        run.task.add_done_callback(lambda _t: self._runs.pop(record.key, None))
-        return run
-
-    def _match(self, record: InboxRecord, model: Callback) -> tuple[list[Handler], list[str]]:
-        """The handlers still to run for ``record``, and the failures of broken filters.
-
-        A filter that raises fails the handler it guards, like the handler raising would:
-        the attempt is counted, backed off, retried and finally dead-lettered.
-        """
-        handlers: list[Handler] = []
-        failed: list[str] = []
-        for handler in self.router.handlers:
-            if handler.id in record.handlers_done:
-                continue
-            try:
-                if handler.matches(model):
-                    handlers.append(handler)
-            except Exception as exc:
-                log.error(
-                    "filter of handler %s raised on kind=%s key=%s: %s",
-                    handler.id,
-                    model.kind,
-                    record.key,
-                    type(exc).__name__,
-                    exc_info=exc,
-                )
-                failed.append(f"{handler.id} (filter): {type(exc).__name__}: {exc}"[:2000])
-        return handlers, failed
-
-    async def _run(
-        self, record: InboxRecord, model: Callback, ctx: CallbackContext, run: _Run
-    ) -> None:
-        key = record.key
-        try:
-            handlers, failed = self._match(record, model)
-            if not handlers and not failed and not record.handlers_done:
-                log.info("kind=%s key=%s matched no handler", model.kind, key)
-            resources = {**self.resources(), "ctx": ctx}
-            reply = record.reply
-            for i, handler in enumerate(handlers):
-                try:
-                    result = await handler.call(model, resources)
-                    rendered = (
-                        render_reply(result, model)
-                        if reply is None and result is not None
-                        else None
-                    )
-                except Exception as exc:
-                    log.error(
-                        "handler %s failed on kind=%s key=%s (attempt %d): %s",
-                        handler.id,
-                        model.kind,
-                        key,
-                        ctx.attempt,
-                        type(exc).__name__,
-                        exc_info=exc,
-                    )
-                    failed.append(f"{handler.id}: {type(exc).__name__}: {exc}"[:2000])
-                    continue
-                if rendered is not None:
-                    reply = rendered
-                    await self.inbox.save_reply(key, reply)  # before it can be sent
-                    run.reply = reply
-                    if run.answered:
-                        log.warning(
-                            "handler %s returned a reply for key=%s after the answer went out;"
-                            " it can no longer be sent passively (only to a retry of WeCom's):"
-                            " send it with the client instead",
-                            handler.id,
-                            key,
-                        )
-                # Completion of the last handler is implied by complete() below, so its
-                # own write is skipped on the happy path. Once any handler failed, every
-                # success must be recorded, or the retry would run it again.
-                if failed or i < len(handlers) - 1:
-                    await self.inbox.handler_done(key, handler.id)
-            run.reply = reply
-            run.finish()
-            if failed:
-                await self._failed(record, "; ".join(failed))
-            else:
-                await self.inbox.complete(key)
-        except asyncio.CancelledError:
-            # Shutdown: hand the work back at once so another process resumes it.
-            await asyncio.shield(self.inbox.release(key, self.owner))
-            raise
-        except Exception as exc:
-            # The inbox failed while recording progress; the lease will expire and the
-            # remaining work is resumed then (handlers may run again: at least once).
-            log.error(
-                "recording progress of key=%s failed: %s", key, type(exc).__name__, exc_info=exc
-            )
-        finally:
-            run.finish()
-
-    async def _failed(self, record: InboxRecord, error: str) -> None:
-        attempts = record.attempts + 1
-        s = self.settings
-        if attempts >= s.max_attempts:
-            log.error("key=%s is a dead letter after %d attempts", record.key, attempts)
-            await self.inbox.fail(record.key, error, retry_at=None)
-            return
-        delay = min(s.retry_max_delay, s.retry_base_delay * 2 ** (attempts - 1))
-        delay *= 0.5 + random.random() / 2  # jitter spreads retries; not security
-        await self.inbox.fail(record.key, error, retry_at=time.time() + delay)
-        asyncio.get_running_loop().call_later(delay, self._poke)
 
     async def _lease_loop(self) -> None:
         # One loop renews every long-running record's lease (not a task per callback).
@@ -394,7 +219,7 @@ class Runner:
         while True:
             await asyncio.sleep(lease / 3)
             horizon = time.monotonic() - lease / 3
-            for key, run in list(self._runs.items()):
+            for key, run in list(self.attempts.runs.items()):
                 if run.started > horizon or run.finished.done():
                     continue
                 try:
@@ -411,7 +236,7 @@ class Runner:
             self.owner, lease_seconds=self.settings.lease_seconds, limit=limit
         )
         for record in records:
-            if record.key in self._runs:
+            if record.key in self.attempts.runs:
                 continue
             model = parse_message(record.plaintext)
             ctx = CallbackContext(
@@ -421,7 +246,7 @@ class Runner:
                 plaintext=record.plaintext,
                 attempt=record.attempts + 1,
             )
-            self._launch(record, model, ctx)
+            self.attempts.launch(record, model, ctx)
         return len(records)
 
     async def _recovery_loop(self) -> None:
