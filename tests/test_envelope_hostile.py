@@ -14,8 +14,11 @@ from xml.etree import ElementTree
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from starlette.testclient import TestClient
 
+from tests.conftest import CORP, KEY, TOKEN
 from tests.test_xml import BOMB, XXE
+from wecom_callback import WeComApp
 from wecom_callback._wire import xml as _xml
 from wecom_callback._wire.xml import (
     Envelope,
@@ -25,6 +28,8 @@ from wecom_callback._wire.xml import (
     read_envelope,
 )
 from wecom_callback.errors import XMLParseError
+from wecom_callback.models import Callback
+from wecom_callback.testing import Simulator
 
 MiB = 1 << 20
 ENC = b"<Encrypt>abc=</Encrypt>"
@@ -194,6 +199,32 @@ def test_carriage_returns_in_text_are_read_as_expat_reads_them(body: bytes) -> N
     env = read_envelope(body)
     assert "\r" not in env.encrypt + (env.to_user_name or "")
     assert "\n" in env.encrypt + (env.to_user_name or "")
+
+
+def test_the_app_answers_400_for_ambiguous_or_empty_envelopes() -> None:
+    app = WeComApp(TOKEN, KEY, CORP, inbox="memory://")
+    handled: list[Callback] = []
+
+    @app.on("*")
+    def record(model: Callback) -> None:
+        handled.append(model)
+
+    signed = Simulator(TOKEN, KEY, CORP).callback({"MsgType": "text", "Content": "x", "MsgId": 1})
+    encrypt = _read_flat(signed.body)
+    assert encrypt is not None
+    good = f"<Encrypt>{encrypt.encrypt}</Encrypt>".encode()
+    bodies = {
+        "whitespace": xml(TO, b"<Encrypt>  \n </Encrypt>"),
+        "two, the signed one last": xml(TO, ENC, good),
+        "two, the signed one first": xml(TO, good, ENC),
+        "wrong root": b"<root>" + good + b"</root>",
+    }
+    with TestClient(app) as client:
+        for name, body in bodies.items():
+            answer = client.post(signed.url("/"), content=body)
+            assert (answer.status_code, answer.text[:6]) == (400, "-40002"), name
+        assert client.post(signed.url("/"), content=signed.body).status_code == 200
+    assert len(handled) == 1  # only the unambiguous envelope reached the handler
 
 
 # -- the work is bounded ------------------------------------------------------------
