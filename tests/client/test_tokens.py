@@ -125,14 +125,27 @@ async def test_a_disabled_app_is_a_configuration_error(
     assert len(api.calls_to("gettoken")) == 1
 
 
-async def test_40001_from_a_business_api_does_not_refetch(
+async def test_40001_from_a_business_api_refetches_once_then_fails(
     api: FakeWeComAPI, client: WeComClient
 ) -> None:
-    api.fail_next("agent/get", errcode=40001)
-    with pytest.raises(WeComConfigError):
+    api.fail_next("agent/get", errcode=40001, times=2)
+    with pytest.raises(WeComConfigError, match="secret"):
         await client.agent.get()
-    assert len(api.calls_to("gettoken")) == 1
-    assert len(api.calls_to("agent/get")) == 1
+    assert len(api.calls_to("gettoken")) == 2
+    assert len(api.calls_to("agent/get")) == 2
+
+
+async def test_a_secret_reset_while_running_fails_in_gettoken_once(
+    api: FakeWeComAPI, client: WeComClient
+) -> None:
+    await client.agent.get()
+    api.disable_secret(api.secret)
+    api.expire_tokens()
+    for _ in range(3):
+        with pytest.raises(WeComConfigError) as caught:
+            await client.agent.get()
+        assert caught.value.api == "gettoken"
+    assert [call.errcode for call in api.calls_to("gettoken")] == [0, 40001]
 
 
 async def test_other_secrets_have_their_own_tokens_and_share_the_rest(

@@ -12,7 +12,7 @@ Message bodies live in :mod:`wecom_callback.client.message` (``Text``, ``Markdow
 :mod:`wecom_callback.client.kf`.
 """
 
-from wecom_callback.client._client import DEFAULT_BASE_URL, ClientState, WeComClient
+from wecom_callback.client._client import ClientState, WeComClient
 from wecom_callback.client._tokens import CorpSecret, Fetch, IssuedToken, TokenSource
 from wecom_callback.client.jsapi import AgentConfig, JsApiConfig, jsapi_signature
 from wecom_callback.client.kf import KfMessage, KfOrigin
@@ -30,7 +30,6 @@ from wecom_callback.client.message import (
 )
 
 __all__ = [
-    "DEFAULT_BASE_URL",
     "AgentConfig",
     "Article",
     "ClientState",

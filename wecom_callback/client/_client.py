@@ -4,7 +4,8 @@ How a call goes (OUTBOUND.md 1.2): the access token comes from memory, the store
 shared ``gettoken``; WeCom's answer is decoded and ``errcode`` checked.
 
 * 40014 / 42001 (token invalid or expired): the token is dropped, a new one fetched once,
-  and the call retried once.
+  and the call retried once. 40001 from a business API gets the same single retry (it
+  is harmless: a wrong secret then fails in ``gettoken``, which is never retried).
 * -1 (system busy): retried at most three times, with exponential backoff.
 * A transport failure or HTTP 5xx: retried the same way only where repeating is safe: the
   request never left (connect errors), a GET, or a send with its own idempotency key.
@@ -39,7 +40,7 @@ from wecom_callback.client.jsapi import JsApiAPI
 from wecom_callback.client.kf import KfAPI
 from wecom_callback.client.media import MediaAPI
 from wecom_callback.client.message import MessageAPI
-from wecom_callback.client.oa import OAAPI
+from wecom_callback.client.oa import OaAPI
 from wecom_callback.errors import ClientClosedError, WeComAPIError, WeComTransportError
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "ClientState", "WeComClient"]
@@ -53,8 +54,9 @@ DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 #: in a semaphore: httpcore's own queue costs time quadratic in its length.
 MAX_IN_FLIGHT = 100
 
-#: Token invalid or expired: refetch once (suite tokens: 40082, 42009).
-_TOKEN_REJECTED = frozenset({40014, 42001, 40082, 42009})
+#: Token invalid or expired: refetch once (suite tokens: 40082, 42009; 40001 as OUTBOUND.md
+#: 1.2 advises for business APIs).
+_TOKEN_REJECTED = frozenset({40001, 40014, 42001, 40082, 42009})
 #: "System busy": WeCom advises at most three retries.
 _BUSY = -1
 _RETRIES = 3
@@ -151,7 +153,7 @@ class WeComClient:
     """WeChat customer service: pull messages, answer customers."""
     external_contact: ExternalContactAPI
     """Customers and customer groups."""
-    oa: OAAPI
+    oa: OaAPI
     """Approvals."""
     media: MediaAPI
     """Media uploads."""
@@ -176,7 +178,7 @@ class WeComClient:
         self.appchat = AppChatAPI(self)
         self.kf = KfAPI(self)
         self.external_contact = ExternalContactAPI(self)
-        self.oa = OAAPI(self)
+        self.oa = OaAPI(self)
         self.media = MediaAPI(self)
         self.agent = AgentAPI(self)
         self.contact = ContactAPI(self)

@@ -12,7 +12,7 @@ from pydantic import Field
 from wecom_callback.client._models import APIModel, APIResponse
 from wecom_callback.client._namespace import Namespace
 
-__all__ = ["OAAPI", "Applyer", "ApprovalDetail", "ApprovalRecord"]
+__all__ = ["Applyer", "ApprovalDetail", "ApprovalRecord", "OaAPI"]
 
 
 class Applyer(APIModel):
@@ -64,7 +64,7 @@ class _DetailAnswer(APIResponse):
     info: ApprovalDetail
 
 
-class OAAPI(Namespace):
+class OaAPI(Namespace):
     """``client.oa``: approvals."""
 
     async def get_approval_detail(self, sp_no: str) -> ApprovalDetail:

@@ -1,8 +1,8 @@
 """A fake WeCom server API: a real HTTP server on 127.0.0.1 for tests and demos.
 
-It plays ``/cgi-bin/...`` with WeCom's JSON shapes and codes (see
-:data:`~wecom_callback.testing._fake_endpoints.ENDPOINTS`), can be told to fail, and
-records every call. Point a client at it with ``base_url=api.base_url``.
+It plays ``/cgi-bin/...`` with WeCom's JSON shapes and codes (see :data:`ENDPOINTS`),
+can be told to fail, and records every call. Point a client at it with
+``base_url=api.base_url``.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -19,13 +19,46 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from wecom_callback.testing._fake_endpoints import ENDPOINTS, Incoming, Upload, error
+from wecom_callback.testing import _fake_directory as directory
+from wecom_callback.testing import _fake_endpoints as endpoints
+from wecom_callback.testing._fake_endpoints import Incoming, Upload, error
 from wecom_callback.testing._fake_state import Failure, FakeState, RecordedCall, Secret
 from wecom_callback.testing._server import LiveServer
 
 __all__ = ["FakeWeComAPI", "RecordedCall", "Upload"]
 
 _REASONS = {500: "Internal Server Error", 502: "Bad Gateway", 503: "Service Unavailable"}
+
+Handler = Callable[[FakeState, Incoming], dict[str, Any]]
+
+#: Path after /cgi-bin/ -> handler. ``gettoken`` is the only one without a token.
+ENDPOINTS: dict[str, Handler] = {
+    "gettoken": endpoints.gettoken,
+    "message/send": endpoints.message_send,
+    "message/update_template_card": endpoints.update_template_card,
+    "message/recall": endpoints.recall,
+    "appchat/create": endpoints.appchat_create,
+    "appchat/get": endpoints.appchat_get,
+    "appchat/send": endpoints.appchat_send,
+    "kf/sync_msg": endpoints.kf_sync_msg,
+    "kf/send_msg": endpoints.kf_send_msg,
+    "kf/send_msg_on_event": endpoints.kf_send_msg_on_event,
+    "externalcontact/get": endpoints.external_contact_get,
+    "externalcontact/send_welcome_msg": endpoints.send_welcome_msg,
+    "externalcontact/groupchat/get": endpoints.group_chat_get,
+    "oa/getapprovaldetail": endpoints.approval_detail,
+    "media/upload": endpoints.media_upload,
+    "media/uploadimg": endpoints.media_uploadimg,
+    "agent/get": directory.agent_get,
+    "agent/list": directory.agent_list,
+    "agent/set": directory.agent_set,
+    "user/get": directory.user_get,
+    "department/list": directory.department_list,
+    "getcallbackip": directory.callback_ip,
+    "get_api_domain_ip": directory.api_domain_ip,
+    "get_jsapi_ticket": directory.jsapi_ticket,
+    "ticket/get": directory.agent_ticket,
+}
 
 
 class FakeWeComAPI:

@@ -1,4 +1,4 @@
-"""The endpoints the fake WeCom API plays, with WeCom's JSON shapes and error codes.
+"""The fake WeCom API's messaging, customer, approval and media endpoints.
 
 Each handler takes the state (its lock held) and the request, and returns the JSON
 answer. Facts follow OUTBOUND.md section 2: ``invaliduser`` is a "|" string in
@@ -10,13 +10,12 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from wecom_callback.testing._fake_state import FakeState
 
-__all__ = ["ENDPOINTS", "Incoming", "Upload", "error"]
+__all__ = ["Incoming", "Upload", "error", "ok"]
 
 
 @dataclass(frozen=True)
@@ -48,8 +47,6 @@ class Upload:
     media_id: str
     """The media id answered."""
 
-
-Handler = Callable[[FakeState, Incoming], dict[str, Any]]
 
 _MSGID = re.compile(r"[0-9a-zA-Z_\-]{1,32}")
 _INTERACTIVE = {"button_interaction", "vote_interaction", "multiple_interaction"}
@@ -299,112 +296,3 @@ def media_uploadimg(state: FakeState, req: Incoming) -> dict[str, Any]:
     if _media_part(req) is None:
         return error(44001, "empty media data")
     return ok(url=f"https://wework.qpic.cn/wwpic/{secrets.token_hex(8)}/0")
-
-
-def _agent_id(state: FakeState, req: Incoming, value: Any) -> int | dict[str, Any]:
-    try:
-        agent_id = int(value)
-    except (TypeError, ValueError):
-        return error(40056, "invalid agentid")
-    own = state.secret_of(str(req.token)).agent_id
-    if own is not None and agent_id != own:
-        return error(301002, "not allow operate another agent with this accesstoken.")
-    return agent_id
-
-
-def agent_get(state: FakeState, req: Incoming) -> dict[str, Any]:
-    agent_id = _agent_id(state, req, req.params.get("agentid"))
-    if isinstance(agent_id, dict):
-        return agent_id
-    return ok(
-        agentid=agent_id,
-        name="Fake app",
-        square_logo_url="https://p.qlogo.cn/bizmail/fake/0",
-        description="An app of the fake WeCom API",
-        allow_userinfos={"user": [{"userid": u} for u in sorted(state.users)]},
-        allow_partys={"partyid": [1]},
-        allow_tags={"tagid": []},
-        close=0,
-        redirect_domain="example.com",
-        report_location_flag=0,
-        isreportenter=0,
-        home_url="",
-    )
-
-
-def agent_list(state: FakeState, req: Incoming) -> dict[str, Any]:
-    ids = sorted({s.agent_id for s in state.secrets.values() if s.agent_id is not None})
-    return ok(agentlist=[{"agentid": i, "name": f"Fake app {i}"} for i in ids])
-
-
-def agent_set(state: FakeState, req: Incoming) -> dict[str, Any]:
-    agent_id = _agent_id(state, req, req.data.get("agentid"))
-    return agent_id if isinstance(agent_id, dict) else ok()
-
-
-def user_get(state: FakeState, req: Incoming) -> dict[str, Any]:
-    userid = req.params.get("userid", "")
-    if userid.lower() not in {u.lower() for u in state.users}:
-        return error(60111, "userid not found")
-    return ok(userid=userid, name=userid.title(), department=[1], status=1, main_department=1)
-
-
-def department_list(state: FakeState, req: Incoming) -> dict[str, Any]:
-    departments = [
-        {"id": 1, "name": "Fake Corp", "parentid": 0, "order": 100000000},
-        {"id": 2, "name": "R&D", "parentid": 1, "order": 100000000},
-    ]
-    wanted = req.params.get("id")
-    if wanted is not None:  # the department and its children
-        departments = [d for d in departments if wanted in (str(d["id"]), str(d["parentid"]))]
-    return ok(department=departments)
-
-
-def callback_ip(state: FakeState, req: Incoming) -> dict[str, Any]:
-    return ok(ip_list=["101.226.103.0/25", "182.254.11.176"])
-
-
-def api_domain_ip(state: FakeState, req: Incoming) -> dict[str, Any]:
-    return ok(ip_list=["182.254.11.176", "182.254.78.66"])
-
-
-def jsapi_ticket(state: FakeState, req: Incoming) -> dict[str, Any]:
-    ticket, expires_in = state.ticket(str(req.token), "corp")
-    return ok(ticket=ticket, expires_in=expires_in)
-
-
-def agent_ticket(state: FakeState, req: Incoming) -> dict[str, Any]:
-    if req.params.get("type") != "agent_config":
-        return error(40058, "invalid Parameter: type")
-    ticket, expires_in = state.ticket(str(req.token), "agent_config")
-    return ok(ticket=ticket, expires_in=expires_in)
-
-
-#: Path after /cgi-bin/ -> handler. ``gettoken`` is the only one without a token.
-ENDPOINTS: dict[str, Handler] = {
-    "gettoken": gettoken,
-    "message/send": message_send,
-    "message/update_template_card": update_template_card,
-    "message/recall": recall,
-    "appchat/create": appchat_create,
-    "appchat/get": appchat_get,
-    "appchat/send": appchat_send,
-    "kf/sync_msg": kf_sync_msg,
-    "kf/send_msg": kf_send_msg,
-    "kf/send_msg_on_event": kf_send_msg_on_event,
-    "externalcontact/get": external_contact_get,
-    "externalcontact/send_welcome_msg": send_welcome_msg,
-    "externalcontact/groupchat/get": group_chat_get,
-    "oa/getapprovaldetail": approval_detail,
-    "media/upload": media_upload,
-    "media/uploadimg": media_uploadimg,
-    "agent/get": agent_get,
-    "agent/list": agent_list,
-    "agent/set": agent_set,
-    "user/get": user_get,
-    "department/list": department_list,
-    "getcallbackip": callback_ip,
-    "get_api_domain_ip": api_domain_ip,
-    "get_jsapi_ticket": jsapi_ticket,
-    "ticket/get": agent_ticket,
-}
