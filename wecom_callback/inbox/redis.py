@@ -1,46 +1,9 @@
 """The Redis inbox: one store shared by many replicas (``redis://``, ``rediss://``, ``unix://``).
 
-Keys, all under a configurable prefix (default ``wecom:inbox``) followed by the endpoint's
-name: ``P`` below is ``wecom:inbox:<endpoint>``, so every endpoint has its own records,
-stream and consumer group, and endpoints sharing one Redis never see each other's work.
-(Records from before endpoints existed live under the bare prefix; :meth:`RedisInbox.adopt`
-moves them.) ``<prefix>:endpoints`` is the set of endpoint names, for operators.
-
-``P:dedupe:<key>``
-    The admission marker, taken with ``SET NX EX <retention>``.
-``P:rec:<key>``
-    A hash with the record's fields, one ``h:<handler id>`` field per finished handler,
-    and ``entry``, the id of the record's stream entry. No TTL while pending; it expires
-    ``retention`` seconds after the record is done or dead.
-``P:stream``
-    A Stream with one entry (``key=<key>``) per unit of work, read through the consumer
-    group ``workers``; each consumer is named after the lease owner.
-``P:status:pending``, ``P:status:done``, ``P:status:dead``
-    Sorted sets of keys scored by ``received_at``: for ``list``, ``stats`` and ``purge``.
-
-Every state change of a record is one Lua script (atomic on the server): admission sets
-the marker, writes the hash, ``XADD``\\s the entry and indexes the key in one step.
-
-The hash is the truth about leases; the stream's pending entries list (PEL) only says
-*when to look again*. ``claim`` reads new entries (``XREADGROUP``) and entries idle
-longer than a fixed horizon (``XAUTOCLAIM``: a dead consumer's work, a lease or backoff
-that ran out), then per entry a script takes the lease only if the record is pending,
-unleased (``lease_until <= now``) and due (``next_attempt_at <= now``). Finishing a
-record (``complete``, or ``fail`` into a dead letter) acknowledges *and deletes* its
-entry in the same script, so finished work, typically handled inline right after
-admission and never read by the group, is never read again; an entry ``claim`` still
-finds for a finished, purged or superseded record is acknowledged, deleted and skipped.
-Whenever a script leaves an entry pending (on taking a lease, on renewing it, on finding
-it leased or backing off) it sets the entry's idle time to *horizon minus the wait*
-(``XCLAIM ... IDLE``), so the entry turns up in an ``XAUTOCLAIM`` exactly when the lease
-or backoff ends, whatever lease lengths the replicas use. ``release``, ``fail`` with a
-retry time and ``retry`` make it look idle since the epoch, so the next ``claim`` looks
-at it at once.
-
-The stream is trimmed (``XTRIM MINID``) to the retention window, but never past the
-oldest unacknowledged or undelivered entry, so trimming can never lose work. (Only
-entries whose record was finished are ever deleted before that, so the stream holds
-little beyond live work.)
+Each endpoint has its own records, stream and consumer group under
+``<prefix>:<endpoint>``; every state change of a record is one Lua script
+(:mod:`wecom_callback.inbox._redis_scripts`). The key layout and the claim algorithm
+are described in :mod:`wecom_callback.inbox._redis_layout`.
 
 For Redis Cluster, give a hash-tagged prefix (``{wecom}:inbox``) so all keys share a slot.
 Leases compare the replicas' own clocks, so keep them in sync (NTP).
@@ -48,16 +11,16 @@ Leases compare the replicas' own clocks, so keep them in sync (NTP).
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable
 from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import ResponseError
 
+from wecom_callback._stores.redis_connection import RedisConnection
+from wecom_callback.inbox import _redis_layout as layout
 from wecom_callback.inbox import _redis_scripts as scripts
 from wecom_callback.inbox._base import (
     Admitted,
@@ -85,62 +48,6 @@ _MAX_ROUNDS = 8
 _BATCH = 500
 #: The consumer that holds entries nobody owns (released without a known owner).
 _NOBODY = "inbox"
-#: Seconds a command or a connect may take unless the URL says otherwise: well below
-#: WeCom's 5 s, so a stopped Redis turns into a 503 in time (redis-py may wait forever).
-SOCKET_TIMEOUT = 2.0
-SOCKET_CONNECT_TIMEOUT = 2.0
-
-
-class _Connection:
-    """The client shared by every view of one inbox, opened once, closed with the last."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.client: aioredis.Redis | None = None
-        self.lock = asyncio.Lock()
-        self.users = 0
-
-    def connect(self) -> aioredis.Redis:
-        given = {name for name, _ in parse_qsl(urlsplit(self.url).query)}
-        options: dict[str, float] = {}
-        if "socket_timeout" not in given:
-            options["socket_timeout"] = SOCKET_TIMEOUT
-        if "socket_connect_timeout" not in given:
-            options["socket_connect_timeout"] = SOCKET_CONNECT_TIMEOUT
-        return aioredis.from_url(self.url, **options)
-
-
-def _fields(flat: Sequence[bytes]) -> dict[bytes, bytes]:
-    return dict(zip(flat[::2], flat[1::2], strict=True))
-
-
-def _text(value: bytes | None) -> str | None:
-    return None if value is None else value.decode()
-
-
-def _record(h: Mapping[Any, bytes]) -> InboxRecord:
-    return InboxRecord(
-        key=h[b"key"].decode(),
-        receive_id=h[b"receive_id"].decode(),
-        kind=h[b"kind"].decode(),
-        plaintext=h[b"plaintext"],
-        received_at=float(h[b"received_at"]),
-        status=RecordStatus(h[b"status"].decode()),
-        handlers_done=frozenset(k[2:].decode() for k in h if k.startswith(b"h:")),
-        attempts=int(h.get(b"attempts", b"0")),
-        last_error=_text(h.get(b"last_error")),
-        reply=h.get(b"reply"),
-        owner=_text(h.get(b"owner")),
-        lease_until=float(h.get(b"lease_until", b"0")),
-        next_attempt_at=float(h.get(b"next_attempt_at", b"0")),
-        updated_at=float(h.get(b"updated_at", b"0")),
-    )
-
-
-def _now() -> tuple[float, str, int]:
-    """Now as a float, as the string the scripts store, and in ms (for ``XCLAIM IDLE``)."""
-    now = time.time()
-    return now, repr(now), int(now * 1000)
 
 
 class RedisInbox(Inbox):
@@ -174,7 +81,7 @@ class RedisInbox(Inbox):
         self.group = group
         self.retention = max(1, int(retention))
         self.maintenance_interval = maintenance_interval
-        self._conn = _Connection(url)
+        self._conn = RedisConnection(url)
         self._opened = False
         self._bind(endpoint)
 
@@ -318,7 +225,7 @@ class RedisInbox(Inbox):
     async def admit(self, callback: NewCallback, *, owner: str, lease_seconds: float) -> Admitted:
         """Admit ``callback`` atomically unless its marker or record exists."""
         c = callback
-        now, now_s, _ = _now()
+        now, now_s, _ = layout.now()
         lease_until = now + lease_seconds
         result = await self._call(
             self._admit, c.key,
@@ -326,7 +233,7 @@ class RedisInbox(Inbox):
             owner, repr(lease_until), now_s, self.retention,
         )  # fmt: skip
         if result[0] == 0:
-            return Admitted(new=False, record=_record(_fields(result[1])))
+            return Admitted(new=False, record=layout.record(layout.fields(result[1])))
         record = InboxRecord(
             c.key, c.receive_id, c.kind, c.plaintext, c.received_at,
             owner=owner, lease_until=lease_until, updated_at=now,
@@ -335,19 +242,19 @@ class RedisInbox(Inbox):
 
     async def handler_done(self, key: str, handler_id: str) -> None:
         """Record that one handler finished for ``key``."""
-        await self._call(self._set_field, key, f"h:{handler_id}", "1", _now()[1])
+        await self._call(self._set_field, key, f"h:{handler_id}", "1", layout.now()[1])
 
     async def save_reply(self, key: str, reply: bytes) -> None:
         """Store the passive reply for ``key``."""
-        await self._call(self._set_field, key, "reply", reply, _now()[1])
+        await self._call(self._set_field, key, "reply", reply, layout.now()[1])
 
     async def complete(self, key: str) -> None:
         """Mark ``key`` done, acknowledge its entry, and let it expire after the retention."""
-        await self._call(self._complete, key, self.group, _now()[1], self.retention)
+        await self._call(self._complete, key, self.group, layout.now()[1], self.retention)
 
     async def fail(self, key: str, error: str, *, retry_at: float | None) -> None:
         """Count a failed attempt; back off until ``retry_at``, or dead-letter if None."""
-        _, now_s, now_ms = _now()
+        _, now_s, now_ms = layout.now()
         retry = "" if retry_at is None else repr(retry_at)
         await self._call(
             self._fail, key, self.group, now_s, error, retry, self.retention, now_ms, _NOBODY
@@ -396,7 +303,7 @@ class RedisInbox(Inbox):
         return claimed
 
     async def _take_all(self, entries: Any, owner: str, lease_seconds: float) -> list[InboxRecord]:
-        now, now_s, _ = _now()
+        now, now_s, _ = layout.now()
         lease_until, lease_ms = repr(now + lease_seconds), int(lease_seconds * 1000)
         calls, foreign = [], []
         for entry_id, fields in entries:
@@ -409,24 +316,24 @@ class RedisInbox(Inbox):
         if foreign:
             await (await self._redis()).xack(self._stream, self.group, *foreign)
         results = await self._each(self._take, calls) if calls else []
-        return [_record(_fields(r[1])) for r in results if r[0] == 1]
+        return [layout.record(layout.fields(r[1])) for r in results if r[0] == 1]
 
     async def renew(self, key: str, owner: str, lease_seconds: float) -> bool:
         """Extend ``owner``'s lease on ``key``; False if ``owner`` does not hold it."""
-        now, now_s, _ = _now()
+        now, now_s, _ = layout.now()
         idle = max(_HORIZON_MS - int(lease_seconds * 1000), 0)
         until = repr(now + lease_seconds)
         return bool(await self._call(self._renew, key, owner, until, now_s, self.group, idle))
 
     async def release(self, key: str, owner: str) -> None:
         """Give up ``owner``'s lease on ``key``; the next claim may take it at once."""
-        _, now_s, now_ms = _now()
+        _, now_s, now_ms = layout.now()
         await self._call(self._release, key, owner, now_s, self.group, now_ms)
 
     async def get(self, key: str) -> InboxRecord | None:
         """The record for ``key``, or None."""
         fields: Any = await (await self._redis()).hgetall(self._keys(key)[0])
-        return _record(fields) if fields else None
+        return layout.record(fields) if fields else None
 
     async def list(
         self, *, status: RecordStatus | None = None, limit: int = 100
@@ -444,7 +351,7 @@ class RedisInbox(Inbox):
         pipe = client.pipeline(transaction=False)
         for _score, member in ranked[:limit]:
             pipe.hgetall(self._keys(member.decode())[0])
-        return [_record(fields) for fields in await pipe.execute() if fields]
+        return [layout.record(fields) for fields in await pipe.execute() if fields]
 
     async def stats(self) -> dict[str, int]:
         """Counts by status."""
@@ -457,7 +364,7 @@ class RedisInbox(Inbox):
 
     async def retry(self, key: str) -> bool:
         """Make a dead or pending record due now with attempts reset; False if absent."""
-        _, now_s, now_ms = _now()
+        _, now_s, now_ms = layout.now()
         return bool(await self._call(self._retry, key, self.group, now_s, now_ms, _NOBODY))
 
     async def purge(self, older_than: float) -> int:

@@ -20,7 +20,7 @@ import json
 import os
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Self
 
@@ -33,108 +33,9 @@ from wecom_callback.inbox._base import (
     RecordStatus,
     check_endpoint,
 )
+from wecom_callback.inbox._sqlite_table import COLUMNS, INSERT, NOW, fetch, fetch_many, setup
 
 __all__ = ["SQLiteInbox"]
-
-#: Bumped when the table changes; stored in ``PRAGMA user_version``.
-_SCHEMA_VERSION = 2
-
-_TABLE = """
-    CREATE TABLE IF NOT EXISTS {name} (
-        endpoint        TEXT NOT NULL DEFAULT '',
-        key             TEXT NOT NULL,
-        receive_id      TEXT NOT NULL,
-        kind            TEXT NOT NULL,
-        plaintext       BLOB NOT NULL,
-        received_at     REAL NOT NULL,
-        status          TEXT NOT NULL DEFAULT 'pending',
-        handlers_done   TEXT NOT NULL DEFAULT '[]',
-        attempts        INTEGER NOT NULL DEFAULT 0,
-        last_error      TEXT,
-        reply           BLOB,
-        owner           TEXT,
-        lease_until     REAL NOT NULL DEFAULT 0,
-        next_attempt_at REAL NOT NULL DEFAULT 0,
-        updated_at      REAL NOT NULL,
-        PRIMARY KEY (endpoint, key)
-    )
-"""
-
-_INDEXES = (
-    "CREATE INDEX IF NOT EXISTS records_claim"
-    " ON records (endpoint, status, lease_until, next_attempt_at)",
-    "CREATE INDEX IF NOT EXISTS records_received ON records (endpoint, received_at)",
-)
-
-_COLUMNS = (
-    "key, receive_id, kind, plaintext, received_at, status, handlers_done, attempts,"
-    " last_error, reply, owner, lease_until, next_attempt_at, updated_at"
-)
-
-#: Placeholder for "the time the statement runs" in :meth:`SQLiteInbox._execute`.
-_NOW: Any = object()
-
-_INSERT = (
-    f"INSERT OR IGNORE INTO records (endpoint, {_COLUMNS})"
-    " VALUES (?, ?, ?, ?, ?, ?, 'pending', '[]', 0, NULL, NULL, ?, ?, 0, ?)"
-)
-
-
-def _setup(conn: sqlite3.Connection) -> None:
-    """Create the schema, or migrate version 1 (no endpoint column) to version 2."""
-    version = conn.execute("PRAGMA user_version").fetchone()[0]
-    if version == 1:
-        # Version 1 was keyed by the dedupe key alone: copy it under the empty endpoint,
-        # whence apps adopt their records at start-up (Inbox.adopt).
-        conn.execute(_TABLE.format(name="records_v2"))
-        conn.execute(
-            f"INSERT INTO records_v2 (endpoint, {_COLUMNS}) SELECT '', {_COLUMNS} FROM records"
-        )
-        conn.execute("DROP TABLE records")
-        conn.execute("ALTER TABLE records_v2 RENAME TO records")
-    elif version > _SCHEMA_VERSION:
-        raise RuntimeError(
-            f"this inbox file has schema version {version}; this wecom-callback knows"
-            f" {_SCHEMA_VERSION}: upgrade wecom-callback"
-        )
-    conn.execute(_TABLE.format(name="records"))
-    for statement in _INDEXES:
-        conn.execute(statement)
-    conn.execute(f"PRAGMA user_version = {_SCHEMA_VERSION}")
-
-
-def _handlers(text: str) -> frozenset[str]:
-    return frozenset() if text == "[]" else frozenset(json.loads(text))
-
-
-def _record(row: Sequence[Any]) -> InboxRecord:
-    return InboxRecord(
-        key=row[0],
-        receive_id=row[1],
-        kind=row[2],
-        plaintext=bytes(row[3]),
-        received_at=float(row[4]),
-        status=RecordStatus(row[5]),
-        handlers_done=_handlers(row[6]),
-        attempts=int(row[7]),
-        last_error=row[8],
-        reply=None if row[9] is None else bytes(row[9]),
-        owner=row[10],
-        lease_until=float(row[11]),
-        next_attempt_at=float(row[12]),
-        updated_at=float(row[13]),
-    )
-
-
-def _fetch(conn: sqlite3.Connection, endpoint: str, key: str) -> InboxRecord | None:
-    row = conn.execute(
-        f"SELECT {_COLUMNS} FROM records WHERE endpoint = ? AND key = ?", (endpoint, key)
-    ).fetchone()
-    return None if row is None else _record(row)
-
-
-def _fetch_many(conn: sqlite3.Connection, sql: str, params: Iterable[Any]) -> list[InboxRecord]:
-    return [_record(row) for row in conn.execute(sql, tuple(params))]
 
 
 class SQLiteInbox(Inbox):
@@ -155,7 +56,7 @@ class SQLiteInbox(Inbox):
         self.path = Path(path)
         self.busy_timeout = busy_timeout
         self.endpoint = check_endpoint(endpoint) if endpoint else ""
-        self._writer = SQLiteWriter(self.path, busy_timeout=busy_timeout, setup=_setup)
+        self._writer = SQLiteWriter(self.path, busy_timeout=busy_timeout, setup=setup)
         self._opened = False
 
     def __repr__(self) -> str:
@@ -231,7 +132,7 @@ class SQLiteInbox(Inbox):
             now = time.time()
             lease_until = now + lease_seconds
             inserted = conn.execute(
-                _INSERT,
+                INSERT,
                 (
                     ep,
                     c.key,
@@ -251,7 +152,7 @@ class SQLiteInbox(Inbox):
                     owner=owner, lease_until=float(lease_until), updated_at=float(now),
                 )  # fmt: skip
                 return Admitted(new=True, record=record)
-            existing = _fetch(conn, ep, c.key)
+            existing = fetch(conn, ep, c.key)
             assert existing is not None
             return Admitted(new=False, record=existing)
 
@@ -286,7 +187,7 @@ class SQLiteInbox(Inbox):
         await self._execute(
             "UPDATE records SET reply = ?, updated_at = ? WHERE endpoint = ? AND key = ?",
             reply,
-            _NOW,
+            NOW,
             self.endpoint,
             key,
         )
@@ -296,7 +197,7 @@ class SQLiteInbox(Inbox):
         await self._execute(
             "UPDATE records SET status = 'done', owner = NULL, lease_until = 0, updated_at = ?"
             " WHERE endpoint = ? AND key = ?",
-            _NOW,
+            NOW,
             self.endpoint,
             key,
         )
@@ -305,9 +206,9 @@ class SQLiteInbox(Inbox):
         """Count a failed attempt; back off until ``retry_at``, or dead-letter if None."""
         params: tuple[Any, ...]
         if retry_at is None:
-            then, params = "status = 'dead'", (error, _NOW, self.endpoint, key)
+            then, params = "status = 'dead'", (error, NOW, self.endpoint, key)
         else:
-            then, params = "next_attempt_at = ?", (error, _NOW, retry_at, self.endpoint, key)
+            then, params = "next_attempt_at = ?", (error, NOW, retry_at, self.endpoint, key)
         await self._execute(
             "UPDATE records SET attempts = attempts + 1, last_error = ?, owner = NULL,"
             f" lease_until = 0, updated_at = ?, {then} WHERE endpoint = ? AND key = ?",
@@ -334,7 +235,7 @@ class SQLiteInbox(Inbox):
                 " WHERE endpoint = ? AND key = ?",
                 [(owner, now + lease_seconds, now, ep, key) for key in keys],
             )
-            claimed = [_fetch(conn, ep, key) for key in keys]
+            claimed = [fetch(conn, ep, key) for key in keys]
             return [record for record in claimed if record is not None]
 
         found: list[InboxRecord] = await self._call(run)
@@ -362,7 +263,7 @@ class SQLiteInbox(Inbox):
         await self._execute(
             "UPDATE records SET owner = NULL, lease_until = 0, updated_at = ?"
             " WHERE endpoint = ? AND key = ? AND owner = ?",
-            _NOW,
+            NOW,
             self.endpoint,
             key,
             owner,
@@ -371,9 +272,7 @@ class SQLiteInbox(Inbox):
     async def get(self, key: str) -> InboxRecord | None:
         """The record for ``key``, or None."""
         ep = self.endpoint
-        found: InboxRecord | None = await self._call(
-            lambda conn: _fetch(conn, ep, key), write=False
-        )
+        found: InboxRecord | None = await self._call(lambda conn: fetch(conn, ep, key), write=False)
         return found
 
     async def list(
@@ -383,11 +282,11 @@ class SQLiteInbox(Inbox):
         where = "" if status is None else "AND status = ?"
         params: list[Any] = [self.endpoint] + ([] if status is None else [status.value])
         sql = (
-            f"SELECT {_COLUMNS} FROM records WHERE endpoint = ? {where}"
+            f"SELECT {COLUMNS} FROM records WHERE endpoint = ? {where}"
             " ORDER BY received_at DESC LIMIT ?"
         )
         found: list[InboxRecord] = await self._call(
-            lambda conn: _fetch_many(conn, sql, [*params, max(limit, 0)]), write=False
+            lambda conn: fetch_many(conn, sql, [*params, max(limit, 0)]), write=False
         )
         return found
 
@@ -451,10 +350,10 @@ class SQLiteInbox(Inbox):
         return purged
 
     async def _execute(self, sql: str, *params: Any) -> None:
-        """Run one UPDATE; ``_NOW`` among the params becomes the time it runs."""
+        """Run one UPDATE; ``NOW`` among the params becomes the time it runs."""
 
         def run(conn: sqlite3.Connection) -> None:
             now = time.time()
-            conn.execute(sql, tuple(now if p is _NOW else p for p in params))
+            conn.execute(sql, tuple(now if p is NOW else p for p in params))
 
         await self._call(run)
