@@ -43,6 +43,32 @@ class _Disconnected(Exception):
     """The client went away before its body arrived."""
 
 
+def _one_path(
+    settings: Settings | None, keywords: dict[str, Any], options: dict[str, Any]
+) -> Settings:
+    """The settings of an app: given whole, or built from keywords; never both."""
+    if settings is not None:
+        beside = sorted([*(n for n, v in keywords.items() if v is not None), *options])
+        if beside:
+            raise ConfigurationError(
+                f"WeComApp(settings=...) was also given {', '.join(beside)}: put every"
+                " option in the Settings (settings.model_copy(update={...})), or pass"
+                " keywords without settings="
+            )
+        return settings
+    ids: tuple[str, ...] = tuple(keywords["receive_ids"] or ())
+    if keywords["receive_id"] is not None:
+        ids = (keywords["receive_id"], *ids)
+    if keywords["inbox"] is not None:
+        options["inbox_url"] = keywords["inbox"]
+    return Settings.build(
+        token=keywords["token"],
+        encoding_aes_key=keywords["encoding_aes_key"],
+        receive_ids=ids,
+        **options,
+    )
+
+
 class WeComApp:
     """An ASGI app receiving one WeCom callback URL.
 
@@ -68,25 +94,9 @@ class WeComApp:
     ) -> None:
         url = inbox if isinstance(inbox, str) else None
         given_inbox = inbox if isinstance(inbox, Inbox) else None
-        if settings is None:
-            if url is not None:
-                options["inbox_url"] = url
-            ids: tuple[str, ...] = tuple(receive_ids or ())
-            if receive_id is not None:
-                ids = (receive_id, *ids)
-            settings = Settings.build(
-                token=token, encoding_aes_key=encoding_aes_key, receive_ids=ids, **options
-            )
-        else:
-            given: dict[str, object] = {"token": token, "encoding_aes_key": encoding_aes_key}
-            given |= {"receive_id": receive_id, "receive_ids": receive_ids, "inbox": url}
-            beside = sorted([*(n for n, v in given.items() if v is not None), *options])
-            if beside:
-                raise ConfigurationError(
-                    f"WeComApp(settings=...) was also given {', '.join(beside)}: put every"
-                    " option in the Settings (settings.model_copy(update={...})), or pass"
-                    " keywords without settings="
-                )
+        keywords: dict[str, Any] = {"token": token, "encoding_aes_key": encoding_aes_key}
+        keywords |= {"receive_id": receive_id, "receive_ids": receive_ids, "inbox": url}
+        settings = _one_path(settings, keywords, options)
         self.settings = settings
         self.name = settings.endpoint
         self.crypto = WeComCrypto(
