@@ -84,6 +84,20 @@ async def test_redis_url_options_and_timeouts(redis_url: str) -> None:
     assert "hunter2" not in repr(RedisStore("redis://:hunter2@host:6379/0"))
 
 
+async def test_the_inbox_url_serves_the_store_too(redis_url: str) -> None:
+    url = f"{redis_url}?prefix=shared:&group=workers&retention=60&maintenance_interval=5"
+    inbox, store = open_inbox(url), open_store(url)
+    assert isinstance(store, RedisStore) and store.prefix == "shared:"
+    assert "group" not in store.url and "retention" not in store.url
+    await inbox.start()
+    try:
+        await store.set("token:x", b"v")
+        assert await store.get("token:x") == b"v"
+    finally:
+        await store.close()
+        await inbox.close()
+
+
 async def test_shares_a_file_with_the_inbox(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'wecom.db'}"
     inbox = open_inbox(url)

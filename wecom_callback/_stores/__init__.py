@@ -18,7 +18,10 @@ SQLite paths: ``sqlite:///abs/path.db`` and ``sqlite:////abs/path.db`` are absol
 single name (``sqlite:///wecom.db``) or a path starting with ``./`` or ``../`` is relative
 to the working directory. Options go in the query string: ``busy_timeout`` (seconds) for
 SQLite; ``prefix`` (default ``wecom:``) for Redis, whose other query parameters pass on to
-redis-py (``socket_timeout`` and ``socket_connect_timeout`` default to 5 seconds).
+redis-py (``socket_timeout`` and ``socket_connect_timeout`` default to 5 seconds), except
+the inbox's ``group``, ``retention`` and ``maintenance_interval``, which are ignored so
+that the inbox's URL can be given as is. The store's keys (``token:``, ``jsapi:``,
+``kf:``, ``lock:``) never meet the inbox's under a shared prefix.
 """
 
 from __future__ import annotations
@@ -38,6 +41,8 @@ if TYPE_CHECKING:
 __all__ = ["MemoryStore", "SQLiteStore", "Store", "StoreLock", "open_store", "sqlite_path"]
 
 _REDIS_SCHEMES = ("redis", "rediss", "unix")
+#: The inbox's own Redis options, ignored here: one URL may configure both.
+_INBOX_ONLY = ("group", "retention", "maintenance_interval")
 
 
 def open_store(url: str) -> Store:
@@ -76,6 +81,8 @@ def _open_redis(url: str, options: dict[str, str]) -> RedisStore:
             "a Redis store needs the redis package: pip install wecom-callback[redis]"
         ) from exc
     prefix = options.pop("prefix", "wecom:")
+    for name in _INBOX_ONLY:  # so the inbox's URL serves the store too
+        options.pop(name, None)
     # What remains (socket_timeout, db, …) is redis-py's to read.
     redis_url = urlunsplit(urlsplit(url)._replace(query=urlencode(options)))
     return RedisStore(redis_url, prefix=prefix)

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import abc
 import asyncio
-import contextlib
 import logging
 import random
 import secrets
@@ -131,8 +130,7 @@ class StoreLock:
         keeper, self._keeper = self._keeper, None
         if keeper is not None:
             keeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await keeper
+            await asyncio.wait({keeper})  # unlike awaiting it, never swallows our own cancel
         if token is not None:
             await self.store.compare_and_delete(self.key, token)
 

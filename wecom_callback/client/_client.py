@@ -351,8 +351,8 @@ class WeComClient:
             data = jsonlib.loads(response.content)
         except ValueError:
             data = None
-        if isinstance(data, dict) and status < 500:
-            return data
+        if isinstance(data, dict) and (status < 400 or (status < 500 and data.get("errcode"))):
+            return data  # WeCom answers 200; a 4xx counts only if it carries a WeCom code
         reason = f"HTTP {status}" + ("" if isinstance(data, dict) else ", not a JSON object")
         return _Failure(WeComTransportError(reason, api=api, http_status=status), False, reason)
 
