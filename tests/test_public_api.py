@@ -4,18 +4,41 @@ from __future__ import annotations
 
 import importlib
 import inspect
+from pathlib import Path
 
 import pytest
 
 import wecom_callback
+from wecom_callback import models
 
 PUBLIC_MODULES = [
     "wecom_callback",
-    "wecom_callback.errors",
+    "wecom_callback.asgi",
+    "wecom_callback.client",
     "wecom_callback.crypto",
+    "wecom_callback.errors",
+    "wecom_callback.inbox",
     "wecom_callback.models",
+    "wecom_callback.replies",
     "wecom_callback.testing",
 ]
+
+
+def test_every_public_namespace_is_listed() -> None:
+    """A folder or module without a leading underscore is public, and tested here."""
+    root = Path(wecom_callback.__file__).parent
+    found = {"wecom_callback"} | {
+        f"wecom_callback.{p.stem}"
+        for p in root.iterdir()
+        if not p.name.startswith("_") and (p.suffix == ".py" or (p / "__init__.py").exists())
+    }
+    assert found == set(PUBLIC_MODULES)
+
+
+def test_every_registered_model_is_exported() -> None:
+    exported = set(models.__all__)
+    for cls in models.registered().values():
+        assert cls.__name__ in exported and getattr(models, cls.__name__) is cls
 
 
 @pytest.mark.parametrize("name", PUBLIC_MODULES)
