@@ -93,3 +93,18 @@ async def test_paths_are_accepted_as_docs_write_them(
     for path in ("getcallbackip", "/cgi-bin/getcallbackip", "cgi-bin/getcallbackip"):
         assert (await client.call("GET", path))["ip_list"]
     assert len(api.calls_to("getcallbackip")) == 3
+
+
+async def test_a_closed_sibling_does_not_break_the_token_it_shares(
+    api: FakeWeComAPI, client: WeComClient
+) -> None:
+    other = api.add_secret(agent_id=1000003)
+    first = client.with_secret(other, agent_id=1000003)  # creates the shared caches
+    second = client.with_secret(other, agent_id=1000003)
+    await first.get_callback_ip()
+    await first.aclose()
+    api.expire_tokens()
+    # Through the caches the closed sibling created: a token refresh, a ticket fetch.
+    await second.jsapi.sign("https://example.com/")
+    assert [call.errcode for call in api.calls_to("get_jsapi_ticket")] == [42001, 0]
+    assert len(api.calls_to("gettoken")) == 2

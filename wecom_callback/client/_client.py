@@ -257,14 +257,14 @@ class WeComClient:
         if shared.owns_store:
             await shared.store.close()
 
-    def _check_usable(self) -> None:
+    def _check_usable(self, *, own: bool = True) -> None:
+        """Raise if closed; ``own=False`` looks only at the shared pool (for the token
+        and ticket fetches, which siblings share whichever of them started them)."""
         state = self._shared.state
-        if state is not ClientState.OPENED:
-            if self._closed or state is ClientState.CLOSED:
-                raise ClientClosedError(f"{self!r} is closed; create a new client")
-            self._shared.state = ClientState.OPENED  # first use, as httpx's clients
-        elif self._closed:
+        if state is ClientState.CLOSED or (own and self._closed):
             raise ClientClosedError(f"{self!r} is closed; create a new client")
+        if state is ClientState.UNOPENED:
+            self._shared.state = ClientState.OPENED  # first use, as httpx's clients
 
     # -- calls -------------------------------------------------------------------------
 
@@ -295,9 +295,14 @@ class WeComClient:
         headers: Mapping[str, str] | None = None,
         safe: bool = False,
         anonymous: bool = False,
+        shared: bool = False,
     ) -> dict[str, Any]:
-        """The call loop: token, send, and the retries of the module docs."""
-        self._check_usable()
+        """The call loop: token, send, and the retries of the module docs.
+
+        ``anonymous``: without a token (gettoken). ``shared``: a fetch of a credential
+        that siblings share, allowed even if this sibling was closed.
+        """
+        self._check_usable(own=not shared)
         cached = None if anonymous else self._token
         token = None if cached is None else cached.peek() or await cached.get()
         refreshed, retries = False, 0
@@ -364,7 +369,9 @@ class WeComClient:
     async def _fetch_token(self) -> IssuedToken:
         async def fetch(method: str, api: str, **kwargs: Any) -> dict[str, Any]:
             # Fetching a token is idempotent, so transport failures may be retried.
-            return await self._request(method, api, safe=True, anonymous=True, **kwargs)
+            return await self._request(
+                method, api, safe=True, anonymous=True, shared=True, **kwargs
+            )
 
         return await self.token_source.fetch(fetch)
 

@@ -85,12 +85,12 @@ class JsApiAPI(Namespace):
         """The cached app ticket."""
 
     async def _fetch_corp(self) -> IssuedToken:
-        data = await self._client._request("GET", "get_jsapi_ticket", safe=True)
+        data = await self._client._request("GET", "get_jsapi_ticket", safe=True, shared=True)
         return IssuedToken(str(data["ticket"]), float(data.get("expires_in", 7200)))
 
     async def _fetch_agent(self) -> IssuedToken:
         data = await self._client._request(
-            "GET", "ticket/get", params={"type": "agent_config"}, safe=True
+            "GET", "ticket/get", params={"type": "agent_config"}, safe=True, shared=True
         )
         return IssuedToken(str(data["ticket"]), float(data.get("expires_in", 7200)))
 
