@@ -13,13 +13,16 @@ from urllib.parse import parse_qsl
 from starlette.types import Receive, Scope, Send
 
 from .._receiving.receiver import Outcome, Receiver
+from .._routing.handler import Handler
 from .._routing.router import F, Router
 from .._settings.settings import Settings
+from .._stores import Store
 from .._worker.runner import NotAccepting, Runner
 from ..crypto import WeComCrypto
-from ..errors import ConfigurationError, PayloadTooLargeError
+from ..errors import ConfigurationError, HandlerError, PayloadTooLargeError
 from ..inbox import Inbox, open_inbox
 from ..models._base import Callback
+from .outbound import ClientHolder
 
 __all__ = ["WeComApp"]
 
@@ -61,6 +64,8 @@ def _one_path(
         ids = (keywords["receive_id"], *ids)
     if keywords["inbox"] is not None:
         options["inbox_url"] = keywords["inbox"]
+    if keywords["store"] is not None:
+        options["store_url"] = keywords["store"]
     return Settings.build(
         token=keywords["token"],
         encoding_aes_key=keywords["encoding_aes_key"],
@@ -90,12 +95,14 @@ class WeComApp:
         settings: Settings | None = None,
         client: Any = None,
         inbox: str | Inbox | None = None,
+        store: str | Store | None = None,
         **options: Any,
     ) -> None:
         url = inbox if isinstance(inbox, str) else None
         given_inbox = inbox if isinstance(inbox, Inbox) else None
         keywords: dict[str, Any] = {"token": token, "encoding_aes_key": encoding_aes_key}
         keywords |= {"receive_id": receive_id, "receive_ids": receive_ids, "inbox": url}
+        keywords["store"] = store if isinstance(store, str) else None
         settings = _one_path(settings, keywords, options)
         self.settings = settings
         self.name = settings.endpoint
@@ -105,7 +112,7 @@ class WeComApp:
             settings.receive_ids,
         )
         self.router = Router("app")
-        self.client = client
+        self.outbound = ClientHolder(settings, client, None if isinstance(store, str) else store)
         retention = settings.retention_days * 86400
         base = given_inbox or open_inbox(settings.inbox_url, retention=retention)
         self.inbox = base.scoped(self.name)
@@ -127,7 +134,12 @@ class WeComApp:
         if isinstance(inbox, str):
             overrides["inbox_url"] = inbox
             inbox = None
-        return cls(settings=Settings.from_env(**overrides), client=client, inbox=inbox)
+        store = overrides.pop("store", None)
+        if isinstance(store, str):
+            overrides["store_url"] = store
+            store = None
+        settings = Settings.from_env(**overrides)
+        return cls(settings=settings, client=client, inbox=inbox, store=store)
 
     def __repr__(self) -> str:
         return (
@@ -139,15 +151,38 @@ class WeComApp:
 
     def on(self, kind: str | type[Callback] = "*", /, **filters: Any) -> Callable[[F], F]:
         """Register a handler; see :meth:`Router.on <wecom_callback.Router.on>`."""
-        return self.router.on(kind, **filters)
+
+        def decorator(func: F) -> F:
+            handler = Handler(func, kind, filters)  # checked before it is added
+            self._check_injections([handler])
+            self.router.add_handler(func, kind, **filters)
+            return func
+
+        return decorator
 
     def include_router(self, router: Router) -> None:
         """Add a router's handlers after the app's own."""
+        self._check_injections(router.handlers)
         self.router.include_router(router)
+
+    def _check_injections(self, handlers: list[Handler]) -> None:
+        if self.outbound.configured:
+            return
+        for handler in handlers:
+            if "client" in handler.inject:
+                raise HandlerError(
+                    f"handler {handler.id} asks for client, but this app has none: give it"
+                    " corp_id= and secret= (WECOM_CORP_ID, WECOM_SECRET) or client="
+                )
+
+    @property
+    def client(self) -> Any:
+        """The client handlers get (the app's own exists while the app runs)."""
+        return self.outbound.client
 
     def resources(self) -> dict[str, Any]:
         """What handlers can ask for by parameter name, besides ``ctx``."""
-        return {"client": self.client}
+        return {"client": self.outbound.client}
 
     # -- lifecycle ----------------------------------------------------------------
 
@@ -159,8 +194,17 @@ class WeComApp:
         # Concurrent first requests share one start; a call after a stop starts anew.
         self._stopped = False
         if self._starting is None or (self._starting.done() and not self.runner.started):
-            self._starting = asyncio.ensure_future(self.runner.start())
+            self._starting = asyncio.ensure_future(self._start())
         await asyncio.shield(self._starting)
+
+    async def _start(self) -> None:
+        self._check_injections(self.router.handlers)  # routers may have grown since
+        await self.outbound.open()
+        try:
+            await self.runner.start()
+        except BaseException:
+            await self.outbound.close()
+            raise
 
     async def _lazy_start(self) -> None:
         """Start on a request (no lifespan); a failed start is retried with a backoff.
@@ -187,11 +231,19 @@ class WeComApp:
     async def shutdown(self) -> None:
         """Stop admitting, let in-flight handlers finish within the grace period, close."""
         self._stopped = True
-        await self.runner.stop()
+        try:
+            await self.runner.stop()
+        finally:
+            await self.outbound.close()  # after the handlers that may use it
 
     async def run_worker(self) -> None:
         """Claim and run this app's work from the inbox until cancelled (``worker``)."""
-        await self.runner.run_forever()
+        self._check_injections(self.router.handlers)
+        await self.outbound.open()
+        try:
+            await self.runner.run_forever()
+        finally:
+            await self.outbound.close()
 
     @contextlib.asynccontextmanager
     async def lifespan(self, _app: Any = None) -> AsyncIterator[None]:

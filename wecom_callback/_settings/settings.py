@@ -43,6 +43,11 @@ _ENV = {
     "name": "WECOM_NAME",
     "admission_timeout": "WECOM_ADMISSION_TIMEOUT",
     "worker_poll_interval": "WECOM_WORKER_POLL_INTERVAL",
+    "corp_id": "WECOM_CORP_ID",
+    "secret": "WECOM_SECRET",
+    "agent_id": "WECOM_AGENT_ID",
+    "api_base_url": "WECOM_API_BASE_URL",
+    "store_url": "WECOM_STORE_URL",
 }
 
 
@@ -92,6 +97,17 @@ class Settings(BaseModel):
     waits 5 and retries; a commit that lands later makes the retry a duplicate)."""
     worker_poll_interval: float = Field(0.5, gt=0)
     """How often a worker looks for newly admitted work, in seconds."""
+    corp_id: str | None = None
+    """The CorpID whose API the handlers' ``client`` calls (with ``secret``)."""
+    secret: SecretStr | None = None
+    """The app's Secret (or the contacts or customer-contact secret) for the client."""
+    agent_id: int | None = None
+    """The app's AgentId, for the client's app messages."""
+    api_base_url: str = "https://qyapi.weixin.qq.com"
+    """WeCom's API host (a test server or a proxy in front of it, else the default)."""
+    store_url: str = ""
+    """Where the client keeps tokens, tickets and kf cursors: a store URL like the inbox's;
+    by default the inbox's own (its file or Redis), or memory with a memory inbox."""
 
     @field_validator("receive_ids", mode="before")
     @classmethod
@@ -136,12 +152,21 @@ class Settings(BaseModel):
         return f"{first}-{digest.hexdigest()[:10]}"
 
     @model_validator(mode="after")
-    def _default_inbox(self) -> Settings:
+    def _defaults(self) -> Settings:
+        # Frozen model: set the derived defaults once, at validation.
         if not self.inbox_url:
-            # Frozen model: set the derived default once, at validation.
             default = f"sqlite:///{(self.data_dir / 'inbox.db').resolve()}"
             object.__setattr__(self, "inbox_url", default)
+        if not self.store_url:
+            object.__setattr__(self, "store_url", self.inbox_url)
+        if (self.corp_id is None) != (self.secret is None):
+            raise ValueError("the client needs both corp_id and secret (or neither)")
         return self
+
+    @property
+    def has_client(self) -> bool:
+        """True when ``corp_id`` and ``secret`` are set, so handlers can get a client."""
+        return self.corp_id is not None and self.secret is not None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
