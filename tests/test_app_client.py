@@ -69,9 +69,11 @@ def test_handler_gets_the_apps_client_and_its_calls_reach_wecom(
     assert [s["welcome_code"] for s in sent] == ["W1", "W2"]
     assert sent[0]["text"] == {"content": "Hi!"}
     assert len(api.calls_to("gettoken")) == 1  # one token for both, kept in the store
-    assert seen[0] is seen[1] and seen[0].state is ClientState.OPENED
+    states = [seen[0].state]
     server.stop()
-    assert seen[0].state is ClientState.CLOSED  # closed with the app, after its handlers
+    states.append(seen[0].state)  # closed with the app, after its handlers
+    assert seen[0] is seen[1]
+    assert states == [ClientState.OPENED, ClientState.CLOSED]
 
 
 def test_client_settings_come_from_the_environment(api: FakeWeComAPI) -> None:
