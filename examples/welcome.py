@@ -3,9 +3,9 @@
     .venv/bin/python examples/welcome.py
 
 The demo starts a FakeWeComAPI, serves the app under uvicorn, sends itself a signed
-add_external_contact callback and prints what WeCom's API received. In production,
-build the client with your corp id and the customer-contact app's secret, and drop
-``base_url``.
+add_external_contact callback and prints what WeCom's API received. In production, give
+the app your corp id and the customer-contact secret (or ``WECOM_CORP_ID`` and
+``WECOM_SECRET``), and drop ``api_base_url``.
 """
 
 from __future__ import annotations
@@ -28,9 +28,17 @@ TOKEN = "WelcomeToken"
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
 
 
-def build_app(client: WeComClient) -> WeComApp:
-    """The app: one handler, the client injected by its parameter name."""
-    app = WeComApp(TOKEN, AES_KEY, client.corp_id, client=client, inbox="memory://")
+def build_app(corp_id: str, secret: str, api_base_url: str) -> WeComApp:
+    """The app: it owns a client for ``corp_id``; handlers get it by parameter name."""
+    app = WeComApp(
+        TOKEN,
+        AES_KEY,
+        corp_id,
+        inbox="memory://",
+        corp_id=corp_id,
+        secret=secret,
+        api_base_url=api_base_url,
+    )
 
     @app.on("change_external_contact", change_type="add_external_contact")
     async def welcome(ev: AddExternalContactEvent, client: WeComClient) -> None:
@@ -60,23 +68,23 @@ async def serve(app: Any) -> AsyncIterator[str]:
 async def demo() -> list[dict[str, Any]]:
     """Run the scenario; the bodies send_welcome_msg received."""
     async with FakeWeComAPI() as api:
-        async with WeComClient(api.corp_id, api.secret, base_url=api.base_url) as client:
-            callback = Simulator(TOKEN, AES_KEY, api.corp_id).callback(
-                {
-                    "ToUserName": api.corp_id,
-                    "FromUserName": "sys",
-                    "CreateTime": 1700000000,
-                    "MsgType": "event",
-                    "Event": "change_external_contact",
-                    "ChangeType": "add_external_contact",
-                    "UserID": "zhangsan",
-                    "ExternalUserID": "wmcustomer01",
-                    "WelcomeCode": "WELCOME-CODE-1",
-                }
-            )
-            async with serve(build_app(client)) as url, httpx.AsyncClient() as http:
-                answer = await http.post(callback.url(url), content=callback.body)
-                print(f"callback answered HTTP {answer.status_code}")
+        callback = Simulator(TOKEN, AES_KEY, api.corp_id).callback(
+            {
+                "ToUserName": api.corp_id,
+                "FromUserName": "sys",
+                "CreateTime": 1700000000,
+                "MsgType": "event",
+                "Event": "change_external_contact",
+                "ChangeType": "add_external_contact",
+                "UserID": "zhangsan",
+                "ExternalUserID": "wmcustomer01",
+                "WelcomeCode": "WELCOME-CODE-1",
+            }
+        )
+        app = build_app(api.corp_id, api.secret, api.base_url)
+        async with serve(app) as url, httpx.AsyncClient() as http:
+            answer = await http.post(callback.url(url), content=callback.body)
+            print(f"callback answered HTTP {answer.status_code}")
         return [call.json for call in api.calls_to("externalcontact/send_welcome_msg")]
 
 
