@@ -15,7 +15,7 @@ import re
 import secrets
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -79,11 +79,30 @@ class WeComCrypto:
     ``receive_ids`` is one id or several (a CorpID, a SuiteID, the provider's CorpID).
     The empty string is accepted only when it is listed explicitly (individual providers
     and AI bots use it). The AES key schedule is built once here, not per message.
+
+    ``more_receive_ids`` is an optional live container consulted only when an id is not
+    in ``receive_ids`` (a suite's installed corps, which change while the app runs). Its
+    ``in`` must be fast and must not block: it runs on every such callback.
     """
 
-    __slots__ = ("_cbc_decryptor", "_dec_lock", "_iv", "_key", "_token", "receive_ids")
+    __slots__ = (
+        "_cbc_decryptor",
+        "_dec_lock",
+        "_iv",
+        "_key",
+        "_token",
+        "more_receive_ids",
+        "receive_ids",
+    )
 
-    def __init__(self, token: str, encoding_aes_key: str, receive_ids: str | Iterable[str]) -> None:
+    def __init__(
+        self,
+        token: str,
+        encoding_aes_key: str,
+        receive_ids: str | Iterable[str],
+        *,
+        more_receive_ids: Container[str] | None = None,
+    ) -> None:
         if not isinstance(encoding_aes_key, str) or not _KEY_RE.fullmatch(encoding_aes_key):
             raise AESKeyError("EncodingAESKey must be exactly 43 characters of [A-Za-z0-9]")
         if not token:
@@ -96,6 +115,7 @@ class WeComCrypto:
         self._key = key
         self._iv = key[:16]
         self.receive_ids: frozenset[str] = frozenset(ids)
+        self.more_receive_ids = more_receive_ids
         # One CBC context (one key schedule) serves every message: building a Cipher per
         # message costs more than decrypting it. The lock keeps the context single-user.
         self._cbc_decryptor = Cipher(algorithms.AES(key), modes.CBC(self._iv)).decryptor()
@@ -157,9 +177,14 @@ class WeComCrypto:
             receive_id = buf[20 + msg_len : end].decode("utf-8")
         except UnicodeDecodeError:
             raise ReceiveIdError("receive id is not UTF-8") from None
-        if receive_id not in self.receive_ids:
+        if receive_id not in self.receive_ids and not self._more(receive_id):
             raise ReceiveIdError("receive id is not on the allow-list")
         return Plaintext(buf[20 : 20 + msg_len], receive_id)
+
+    def _more(self, receive_id: str) -> bool:
+        # Only reached when the static set missed: the common case costs one lookup.
+        more = self.more_receive_ids
+        return more is not None and receive_id in more
 
     @staticmethod
     def _b64decode(text: str) -> bytes:
@@ -219,7 +244,7 @@ class WeComCrypto:
             if len(self.receive_ids) == 1:
                 return next(iter(self.receive_ids))
             raise ReceiveIdError("several receive ids are configured: name one to encrypt for")
-        if receive_id not in self.receive_ids:
+        if receive_id not in self.receive_ids and not self._more(receive_id):
             raise ReceiveIdError("receive id is not on the allow-list")
         return receive_id
 
