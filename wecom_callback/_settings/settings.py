@@ -48,6 +48,10 @@ _ENV = {
     "agent_id": "WECOM_AGENT_ID",
     "api_base_url": "WECOM_API_BASE_URL",
     "store_url": "WECOM_STORE_URL",
+    "suite_id": "WECOM_SUITE_ID",
+    "suite_secret": "WECOM_SUITE_SECRET",
+    "provider_corp_id": "WECOM_PROVIDER_CORP_ID",
+    "provider_secret": "WECOM_PROVIDER_SECRET",
 }
 
 
@@ -108,6 +112,29 @@ class Settings(BaseModel):
     store_url: str = ""
     """Where the client keeps tokens, tickets and kf cursors: a store URL like the inbox's;
     by default the inbox's own (its file or Redis), or memory with a memory inbox."""
+    suite_id: str | None = None
+    """A third-party suite's SuiteID (suite mode: its lifecycle is handled built in)."""
+    suite_secret: SecretStr | None = None
+    """The suite's Secret, for its suite_access_token."""
+    provider_corp_id: str | None = None
+    """The provider's own CorpID: a receive id of the instruction URL, with the SuiteID."""
+    provider_secret: SecretStr | None = None
+    """The provider's ProviderSecret, for the provider_access_token (optional)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _suite_receive_ids(cls, data: Any) -> Any:
+        # A suite's instruction callbacks are encrypted for the SuiteID, some for the
+        # provider's CorpID (PROTOCOL.md 1.3): both are receive ids without being listed.
+        if not isinstance(data, dict) or not data.get("suite_id"):
+            return data
+        ids = data.get("receive_ids") or ()
+        if isinstance(ids, str):
+            ids = [part.strip() for part in ids.split(",")]
+            if "" in ids:
+                return data  # the field's own check reports the stray comma
+        wanted = [i for i in (data["suite_id"], data.get("provider_corp_id")) if i]
+        return {**data, "receive_ids": (*ids, *(i for i in wanted if i not in ids))}
 
     @field_validator("receive_ids", mode="before")
     @classmethod
@@ -161,12 +188,19 @@ class Settings(BaseModel):
             object.__setattr__(self, "store_url", self.inbox_url)
         if (self.corp_id is None) != (self.secret is None):
             raise ValueError("the client needs both corp_id and secret (or neither)")
+        if (self.suite_id is None) != (self.suite_secret is None):
+            raise ValueError("suite mode needs both suite_id and suite_secret (or neither)")
         return self
 
     @property
     def has_client(self) -> bool:
         """True when ``corp_id`` and ``secret`` are set, so handlers can get a client."""
         return self.corp_id is not None and self.secret is not None
+
+    @property
+    def has_suite(self) -> bool:
+        """True when ``suite_id`` and ``suite_secret`` are set (suite mode)."""
+        return self.suite_id is not None and self.suite_secret is not None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
@@ -177,7 +211,8 @@ class Settings(BaseModel):
             if var in env and env[var] != "":
                 values[name] = env[var]
         values.update(overrides)
-        missing = [_ENV[n] for n in ("token", "encoding_aes_key", "receive_ids") if n not in values]
+        needed = ("token", "encoding_aes_key", "receive_ids" if "suite_id" not in values else "")
+        missing = [_ENV[n] for n in needed if n and n not in values]
         if missing:
             raise ConfigurationError(f"missing environment variables: {', '.join(missing)}")
         return cls.build(**values)
