@@ -89,6 +89,6 @@ def test_app_repr_hides_secrets() -> None:
 def test_query_fast_path_agrees_with_parse_qsl(text: str) -> None:
     from urllib.parse import parse_qsl
 
-    from wecom_callback._app.app import _query
+    from wecom_callback._app.http import parse_query as _query
 
     assert _query(text.encode()) == dict(parse_qsl(text, keep_blank_values=True))

@@ -3,8 +3,11 @@
 ```
 WeComCallbackError                 base of everything below
 ├── RequestError                   the HTTP request cannot be a WeCom callback (4xx)
-│   ├── MissingParameterError      a required query parameter is absent (400)
-│   └── PayloadTooLargeError       the body is over the configured cap (413)
+│   ├── MissingParameterError      a required query parameter is absent (400, -40001)
+│   ├── AmbiguousRequestError      duplicate parameters, an encoded body (400, -40002)
+│   ├── PayloadTooLargeError       the body is over the configured cap (413, -40002)
+│   ├── BodyTimeoutError           the body did not arrive in time (408)
+│   └── ReplayError                the signed timestamp is outside the replay window (403)
 ├── CryptoError                    WXBizMsgCrypt failures, each with WeCom's official code
 │   ├── SignatureError             -40001 msg_signature does not match
 │   ├── XMLParseError              -40002 body or plaintext is not acceptable XML
@@ -34,8 +37,10 @@ from __future__ import annotations
 
 __all__ = [
     "AESKeyError",
+    "AmbiguousRequestError",
     "Base64DecodeError",
     "Base64EncodeError",
+    "BodyTimeoutError",
     "ClientClosedError",
     "ComputeSignatureError",
     "ConfigurationError",
@@ -49,6 +54,7 @@ __all__ = [
     "PayloadTooLargeError",
     "PlaintextError",
     "ReceiveIdError",
+    "ReplayError",
     "ReplyXMLError",
     "RequestError",
     "SignatureError",
@@ -73,17 +79,48 @@ class WeComCallbackError(Exception):
 
 
 class RequestError(WeComCallbackError):
-    """The HTTP request cannot be a WeCom callback; answered with a 4xx."""
+    """The HTTP request cannot be a WeCom callback; answered with a 4xx.
+
+    ``code`` is the official code that fits the failure, where one does.
+    """
+
+    code: int | None = None
 
 
 class MissingParameterError(RequestError):
-    """A required query parameter (msg_signature, timestamp, nonce, echostr) is absent."""
+    """A required query parameter (msg_signature, timestamp, nonce, echostr) is absent.
+
+    Without them the signature cannot be checked: WeCom's SDKs report -40001 then.
+    """
+
+    code = -40001
+
+
+class AmbiguousRequestError(RequestError):
+    """The request could be read two ways: a parameter given twice, an encoded body."""
+
+    code = -40002
 
 
 class PayloadTooLargeError(RequestError):
     """The request body is larger than the configured cap."""
 
     status_code = 413
+    code = -40002
+    drained: bool = False
+    """True when the body was read to its end (the connection can stay open)."""
+
+
+class BodyTimeoutError(RequestError):
+    """The body did not arrive within the read timeout (a slow or stalled sender)."""
+
+    status_code = 408
+
+
+class ReplayError(RequestError):
+    """The signed timestamp is outside the replay window: too old to be new, or future."""
+
+    status_code = 403
 
 
 class CryptoError(WeComCallbackError):

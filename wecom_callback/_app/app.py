@@ -8,20 +8,28 @@ import logging
 import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any
-from urllib.parse import parse_qsl
 
+from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
 from .._receiving.receiver import Outcome, Receiver
+from .._receiving.replay import ReplayWindow
 from .._routing.handler import Handler
 from .._routing.router import F, Router
 from .._settings.settings import Settings
 from .._stores import Store
 from .._worker.runner import NotAccepting, Runner
 from ..crypto import WeComCrypto
-from ..errors import ConfigurationError, HandlerError, PayloadTooLargeError
+from ..errors import (
+    AmbiguousRequestError,
+    BodyTimeoutError,
+    ConfigurationError,
+    HandlerError,
+    PayloadTooLargeError,
+)
 from ..inbox import Inbox, open_inbox
 from ..models._base import Callback
+from . import http
 from .outbound import ClientHolder
 
 __all__ = ["WeComApp"]
@@ -31,19 +39,6 @@ log = logging.getLogger("wecom_callback")
 #: Seconds before a failed lazy start is tried again: doubled per failure, up to the max.
 _START_BACKOFF = 0.5
 _START_BACKOFF_MAX = 30.0
-
-
-def _query(raw: bytes) -> dict[str, str]:
-    text = raw.decode("latin-1")
-    if "%" in text or "+" in text:
-        return dict(parse_qsl(text, keep_blank_values=True))
-    # WeCom's POST query (hex signature, digits) needs no unquoting: skip parse_qsl.
-    pairs = (part.partition("=") for part in text.split("&") if part)
-    return {name: value for name, _, value in pairs}
-
-
-class _Disconnected(Exception):
-    """The client went away before its body arrived."""
 
 
 def _one_path(
@@ -119,7 +114,10 @@ class WeComApp:
         self.runner = Runner(
             self.router, self.inbox, settings, self.resources, inline=settings.inline
         )
-        self.receiver = Receiver(self.crypto, self.runner.admit)
+        replay = ReplayWindow(retention, settings.max_clock_skew)
+        self.receiver = Receiver(
+            self.crypto, self.runner.admit, replay if settings.replay_window else None
+        )
         self._starting: asyncio.Task[None] | None = None
         self._stopped = False
         self._retry_at = 0.0
@@ -174,6 +172,18 @@ class WeComApp:
                     f"handler {handler.id} asks for client, but this app has none: give it"
                     " corp_id= and secret= (WECOM_CORP_ID, WECOM_SECRET) or client="
                 )
+
+    def routes(self, path: str) -> list[BaseRoute]:
+        """Routes serving this app at ``path`` in a Starlette/FastAPI site, slash or not.
+
+        ``Starlette(routes=[*hr.routes("/wecom/hr")], lifespan=hr.lifespan)``: WeCom's
+        URL check does not follow redirects, so ``/wecom/hr`` must be answered as is,
+        not redirected to ``/wecom/hr/`` as a bare ``Mount`` would be.
+        """
+        path = "/" + path.strip("/")
+        if path == "/":
+            return [Mount("/", self)]
+        return [Route(path, self, include_in_schema=False), Mount(path, self)]
 
     @property
     def client(self) -> Any:
@@ -260,33 +270,30 @@ class WeComApp:
         if scope["type"] == "http":
             try:
                 outcome = await self._http(scope, receive)
-            except _Disconnected:
+            except http.Disconnected:
                 return  # nobody to answer; nothing was admitted
-            headers = [
-                (b"content-type", outcome.content_type.encode()),
-                (b"content-length", str(len(outcome.body)).encode()),
-            ]
-            if outcome.code is not None:
-                headers.append((b"x-wecom-error-code", str(outcome.code).encode()))
-            await send(
-                {"type": "http.response.start", "status": outcome.status, "headers": headers}
-            )
-            await send({"type": "http.response.body", "body": outcome.body})
+            except PayloadTooLargeError as exc:
+                # An undrained body leaves the connection unusable: close it after this.
+                await http.answer(send, Outcome.reject(exc), close=not exc.drained)
+                return
+            await http.answer(send, outcome)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)
+        elif scope["type"] == "websocket":
+            await http.close_websocket(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive) -> Outcome:
-        # Plain ASGI on purpose: this is the per-callback hot path.
-        method = scope["method"]
-        query = _query(scope["query_string"])
-        if method == "GET":
-            return self.receiver.get(query)
-        if method != "POST":
-            return Outcome(405, b"only GET (URL verification) and POST (callbacks)")
         try:
-            body = await self._read_body(scope, receive)
-        except PayloadTooLargeError as exc:
-            return Outcome.reject(exc)
+            query = http.parse_query(scope["query_string"])
+            method = scope["method"]
+            if method == "GET":
+                return self.receiver.get(query)
+            if method != "POST":
+                return Outcome(405, b"only GET (URL verification) and POST (callbacks)")
+            s = self.settings
+            body = await http.read_body(scope, receive, s.max_body_size, s.body_timeout)
+        except (AmbiguousRequestError, BodyTimeoutError) as exc:
+            return self.receiver.rejected(scope["method"], exc)
         client = scope.get("client")
         try:
             if not self.runner.started:  # no lifespan (or a failed start): start lazily
@@ -295,27 +302,6 @@ class WeComApp:
         except NotAccepting as exc:
             # Not admitted, so not acknowledged: WeCom redelivers on any non-200.
             return Outcome(503, f"not accepting callbacks now ({exc}); retry".encode())
-
-    async def _read_body(self, scope: Scope, receive: Receive) -> bytes:
-        cap = self.settings.max_body_size
-        for name, value in scope["headers"]:
-            if name == b"content-length" and value.isdigit() and int(value) > cap:
-                raise PayloadTooLargeError(
-                    f"body of {value.decode()} bytes is over the {cap}-byte cap"
-                )
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Disconnected
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > cap:
-                raise PayloadTooLargeError(f"body is over the {cap}-byte cap")
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:

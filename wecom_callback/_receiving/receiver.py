@@ -15,11 +15,12 @@ from datetime import UTC, datetime
 
 from .._wire.xml import parse_xml, read_envelope
 from ..crypto import Plaintext, WeComCrypto
-from ..errors import CryptoError, MissingParameterError, WeComCallbackError
+from ..errors import CryptoError, MissingParameterError, RequestError, WeComCallbackError
 from ..models._base import Callback
 from ..models._parsing import model_from_dict
 from ..replies._passive import Reply, TextReply
 from .context import CallbackContext
+from .replay import ReplayWindow
 
 __all__ = ["Delivery", "Outcome", "Receiver", "dedupe_key", "render_reply"]
 
@@ -39,7 +40,7 @@ class Outcome:
     @classmethod
     def reject(cls, exc: WeComCallbackError) -> Outcome:
         """A 4xx whose body says why, with WeCom's code where there is one."""
-        code = exc.code if isinstance(exc, CryptoError) else None
+        code = exc.code if isinstance(exc, CryptoError | RequestError) else None
         text = f"{code} {exc.reason}" if code is not None else exc.reason
         return cls(exc.status_code, text.encode(), reason=exc.reason, code=code)
 
@@ -87,9 +88,12 @@ def _param(query: Mapping[str, str], name: str) -> str:
 class Receiver:
     """Verify, decrypt, parse and hand a callback to ``dispatch``; encrypt its reply."""
 
-    def __init__(self, crypto: WeComCrypto, dispatch: Dispatch) -> None:
+    def __init__(
+        self, crypto: WeComCrypto, dispatch: Dispatch, replay: ReplayWindow | None = None
+    ) -> None:
         self.crypto = crypto
         self.dispatch = dispatch
+        self.replay = replay
 
     def get(self, query: Mapping[str, str]) -> Outcome:
         """Answer the URL-verification GET with the echostr plaintext, verbatim."""
@@ -114,6 +118,8 @@ class Receiver:
             nonce = _param(query, "nonce")
             envelope = read_envelope(body)
             plain = self.crypto.unseal(signature, timestamp, nonce, envelope.encrypt)
+            if self.replay is not None:  # the timestamp is signed: now it can be trusted
+                self.replay.check(timestamp)
             data = parse_xml(plain.message)
         except WeComCallbackError as exc:
             return self._rejected("POST", exc)
@@ -137,6 +143,11 @@ class Receiver:
         """Encrypt a plaintext reply into the XML envelope WeCom expects."""
         envelope = self.crypto.encrypt(reply_xml, nonce=nonce, receive_id=receive_id)
         return Outcome(200, envelope.to_xml().encode(), "application/xml; charset=utf-8")
+
+    @staticmethod
+    def rejected(method: str, exc: WeComCallbackError) -> Outcome:
+        """The 4xx for ``exc``, logged with its reason and code (never the payload)."""
+        return Receiver._rejected(method, exc)
 
     @staticmethod
     def _rejected(method: str, exc: WeComCallbackError) -> Outcome:

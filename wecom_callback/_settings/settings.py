@@ -29,6 +29,9 @@ _ENV = {
     "encoding_aes_key": "WECOM_ENCODING_AES_KEY",
     "receive_ids": "WECOM_RECEIVE_ID",
     "max_body_size": "WECOM_MAX_BODY_SIZE",
+    "body_timeout": "WECOM_BODY_TIMEOUT",
+    "replay_window": "WECOM_REPLAY_WINDOW",
+    "max_clock_skew": "WECOM_MAX_CLOCK_SKEW",
     "reply_budget": "WECOM_REPLY_BUDGET",
     "inbox_url": "WECOM_INBOX_URL",
     "data_dir": "WECOM_DATA_DIR",
@@ -68,6 +71,13 @@ class Settings(BaseModel):
     """CorpID, SuiteID, or several (comma-separated in the environment)."""
     max_body_size: int = Field(1 << 20, gt=0)
     """Largest POST body accepted, in bytes (over it: 413)."""
+    body_timeout: float = Field(10.0, gt=0)
+    """Seconds a POST body may take to arrive once its headers did (slower: 408)."""
+    replay_window: bool = True
+    """Refuse (403) a POST whose signed timestamp is older than the retention (less an
+    hour) or too far ahead, so a captured request never outlives its dedupe record."""
+    max_clock_skew: float = Field(300.0, ge=0)
+    """Seconds a signed timestamp may be ahead of this host's clock."""
     reply_budget: float = Field(3.5, gt=0, lt=5)
     """Seconds handlers may run inline before the answer goes out (WeCom waits 5)."""
     data_dir: Path = Path("data")
