@@ -71,7 +71,7 @@ def decrypt(token: str) -> int:
 def test_decrypt_documentation_vector(capsys: pytest.CaptureFixture[str]) -> None:
     assert decrypt(DOC["token"]) == 0
     assert "<Content><![CDATA[hello]]></Content>" in capsys.readouterr().out
-    assert decrypt("wrong") == 2
+    assert decrypt("wrong") == 1  # a failed check; 2 is for usage and configuration
     assert "-40001" in capsys.readouterr().err
 
 

@@ -1,67 +1,33 @@
-"""``demo`` and ``simulate``: WeCom's side of a callback, played against a server."""
+"""``demo``: a server on generated credentials, called with a signed sample."""
 
 from __future__ import annotations
 
 import argparse
 import json
 import os
-import secrets
 import shlex
 import threading
-import time
 from typing import Any
 
-import httpx
 import uvicorn
 
 from .._app.app import WeComApp
 from .._app.serving import NotifyingServer
+from ..errors import ConfigurationError
 from ..testing import Simulator
 from .keys import generate_key, generate_token
+from .samples import resolve, sample_plaintext
+from .simulation import send
 
 __all__ = ["build_demo_app", "register", "send_sample"]
 
 
-def _sample_fields(kind: str, content: str, receive_id: str) -> dict[str, Any]:
-    now = int(time.time())
-    if kind == "text":
-        return {
-            "ToUserName": receive_id,
-            "FromUserName": "zhangsan",
-            "CreateTime": now,
-            "MsgType": "text",
-            "Content": content,
-            "MsgId": str(secrets.randbits(62)),
-            "AgentID": 1000002,
-        }
-    if kind == "add_external_contact":
-        return {
-            "ToUserName": receive_id,
-            "FromUserName": "sys",
-            "CreateTime": now,
-            "MsgType": "event",
-            "Event": "change_external_contact",
-            "ChangeType": "add_external_contact",
-            "UserID": "zhangsan",
-            "ExternalUserID": "wm" + secrets.token_hex(8),
-            "State": content,
-            "WelcomeCode": secrets.token_hex(8),
-        }
-    return {
-        "ToUserName": receive_id,
-        "FromUserName": "zhangsan",
-        "CreateTime": now,
-        "MsgType": "event",
-        "Event": kind,
-        "EventKey": content,
-        "AgentID": 1000002,
-    }
-
-
 def send_sample(url: str, sim: Simulator, kind: str, content: str) -> tuple[int, bytes | None]:
     """POST one signed sample callback; return the status and the decrypted reply, if any."""
-    request = sim.callback(_sample_fields(kind, content, sim.receive_id))
-    response = httpx.post(request.url(url), content=request.body, timeout=10)
+    name = resolve(kind)
+    if name is None:
+        raise ConfigurationError(f"no sample {kind!r}: simulate --list shows them")
+    response = send(url, sim.callback(sample_plaintext(name, sim.receive_id, content)))
     reply = sim.decrypt_reply(response.content) if response.content else None
     return response.status_code, reply
 
@@ -124,7 +90,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                 "hi again",
             ]
         )
-        print("[demo] send more (kinds: text, add_external_contact, or any Event name):")
+        print("[demo] send more (simulate --list shows every kind):")
         print(f"  .venv/bin/{command}", flush=True)
 
     threading.Thread(target=introduce, daemon=True).start()
@@ -132,28 +98,29 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_simulate(args: argparse.Namespace) -> int:
-    sim = Simulator(args.token, args.key, args.receive_id)
-    status, reply = send_sample(args.url, sim, args.kind, args.content)
-    print(f"HTTP {status}")
-    if reply:
-        print(reply.decode())
-    return 0 if status == 200 else 1
-
-
 def register(sub: Any) -> None:
     """Add this module's commands to the ``wecom-callback`` parser."""
-    p = sub.add_parser("demo", help="serve a demo app on generated credentials and call it")
-    p.add_argument("--host", default=os.environ.get("WECOM_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("WECOM_PORT", "8000")))
-    p.add_argument("--inbox", default=os.environ.get("WECOM_INBOX_URL"))
+    p = sub.add_parser(
+        "demo",
+        help="serve a demo app on generated credentials and call it",
+        description="Serve an app that echoes text and prints every callback, on a Token and "
+        "EncodingAESKey generated for this run; send it a signed text, and print a simulate "
+        "command that sends more.",
+    )
+    p.add_argument(
+        "--host",
+        default=os.environ.get("WECOM_HOST", "127.0.0.1"),
+        help="interface to listen on (default: WECOM_HOST or %(default)s)",
+    )
+    p.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("WECOM_PORT", "8000")),
+        help="port to listen on, 0 for any free one (default: WECOM_PORT or %(default)s)",
+    )
+    p.add_argument(
+        "--inbox",
+        default=os.environ.get("WECOM_INBOX_URL"),
+        help="inbox URL (default: WECOM_INBOX_URL, else the data dir's SQLite file)",
+    )
     p.set_defaults(func=cmd_demo)
-
-    p = sub.add_parser("simulate", help="send a signed sample callback to a URL")
-    p.add_argument("--url", required=True)
-    p.add_argument("--token", required=True)
-    p.add_argument("--key", required=True)
-    p.add_argument("--receive-id", required=True)
-    p.add_argument("kind", help="text, add_external_contact, or an Event name")
-    p.add_argument("content", nargs="?", default="hello")
-    p.set_defaults(func=cmd_simulate)

@@ -123,7 +123,12 @@ def cmd_inbox(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add this module's commands to the ``wecom-callback`` parser."""
-    p = sub.add_parser("inbox", help="inspect and repair the inbox")
+    p = sub.add_parser(
+        "inbox",
+        help="inspect and repair the inbox",
+        description="Inspect and repair one endpoint's records. The inbox opened is printed "
+        "on stderr first; a SQLite file that does not exist is refused, not created.",
+    )
     p.add_argument("--url", help="inbox URL (default: WECOM_INBOX_URL or the data dir's file)")
     p.add_argument("--app", help="module:attribute of a WeComApp whose inbox to use")
     p.add_argument("--endpoint", help="the endpoint (app name) whose records to work on")
@@ -131,11 +136,11 @@ def register(sub: Any) -> None:
     actions.add_parser("stats", help="counts by status")
     q = actions.add_parser("list", help="newest records first")
     q.add_argument("--dead", action="store_true", help="only dead letters")
-    q.add_argument("--limit", type=int, default=50)
+    q.add_argument("--limit", type=int, default=50, help="at most this many (default: 50)")
     q = actions.add_parser("show", help="one record in full")
-    q.add_argument("key")
+    q.add_argument("key", help="the record's dedupe key (from list)")
     q = actions.add_parser("retry", help="make a (dead) record due again")
-    q.add_argument("key")
+    q.add_argument("key", help="the record's dedupe key (from list)")
     q = actions.add_parser("purge", help="delete done and dead records older than N days")
-    q.add_argument("--older-than", type=float, required=True, metavar="DAYS")
+    q.add_argument("--older-than", type=float, required=True, metavar="DAYS", help="age in days")
     p.set_defaults(func=cmd_inbox)

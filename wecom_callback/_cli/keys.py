@@ -1,16 +1,23 @@
-"""``keygen`` and ``decrypt``: credentials and a captured callback's plaintext."""
+"""``keygen``, and the Token, EncodingAESKey and receive ids other commands read.
+
+Commands take the credentials from the environment (``WECOM_TOKEN``,
+``WECOM_ENCODING_AES_KEY``, ``WECOM_RECEIVE_ID``), which keeps them out of shell history
+and process listings; the flags stay for scripts and quick trials.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import secrets
 import string
-import sys
+from dataclasses import dataclass
 from typing import Any
 
-from ..crypto import WeComCrypto
+from ..errors import ConfigurationError
+from ..inbox._base import check_endpoint
 
-__all__ = ["generate_key", "generate_token", "register"]
+__all__ = ["Credentials", "add_credential_options", "generate_key", "generate_token", "register"]
 
 _ALNUM = string.ascii_letters + string.digits
 
@@ -25,14 +32,69 @@ def generate_token() -> str:
     return "".join(secrets.choice(_ALNUM) for _ in range(32))
 
 
-def cmd_decrypt(args: argparse.Namespace) -> int:
-    crypto = WeComCrypto(args.token, args.key, args.receive_id)
-    message = crypto.decrypt(args.msg_signature, args.timestamp, args.nonce, args.encrypt)
-    sys.stdout.write(message.decode("utf-8", "replace") + "\n")
-    return 0
+@dataclass(frozen=True)
+class Credentials:
+    """The Token, EncodingAESKey and receive ids a command was given (empty when not)."""
+
+    token: str
+    key: str
+    receive_ids: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return f"Credentials(receive_ids={self.receive_ids!r}, token=***, key=***)"
+
+    def require(self, *, receive_id: bool = True) -> Credentials:
+        """``self``, or a :class:`ConfigurationError` naming what is missing."""
+        wanted = [
+            ("the Token (WECOM_TOKEN or --token)", bool(self.token)),
+            ("the EncodingAESKey (WECOM_ENCODING_AES_KEY or --key)", bool(self.key)),
+        ]
+        if receive_id:
+            wanted.append(
+                ("a receive id (WECOM_RECEIVE_ID or --receive-id)", bool(self.receive_ids))
+            )
+        missing = [what for what, given in wanted if not given]
+        if missing:
+            raise ConfigurationError("missing " + ", ".join(missing))
+        return self
+
+
+def add_credential_options(parser: argparse.ArgumentParser) -> None:
+    """``--token``, ``--key`` and ``--receive-id``, each defaulting to its variable."""
+    group = parser.add_argument_group(
+        "credentials",
+        "Read from the environment when not given; prefer the environment: "
+        "it keeps secrets out of shell history and process listings.",
+    )
+    group.add_argument("--token", help="the callback Token (default: WECOM_TOKEN)")
+    group.add_argument("--key", help="the EncodingAESKey (default: WECOM_ENCODING_AES_KEY)")
+    group.add_argument(
+        "--receive-id",
+        help="receive id(s), comma-separated: CorpID, SuiteID ... (default: WECOM_RECEIVE_ID)",
+    )
+
+
+def credentials(args: argparse.Namespace) -> Credentials:
+    """The credentials from the flags in ``args``, else from the environment."""
+    token = args.token if args.token is not None else os.environ.get("WECOM_TOKEN", "")
+    key = args.key if args.key is not None else os.environ.get("WECOM_ENCODING_AES_KEY", "")
+    raw = args.receive_id
+    if raw is None:
+        raw = os.environ.get("WECOM_RECEIVE_ID")
+    if raw is None:
+        ids: tuple[str, ...] = ()
+    elif raw == "":
+        ids = ("",)  # the empty id, given on purpose (individual providers, AI bots)
+    else:
+        ids = tuple(part.strip() for part in raw.split(","))
+        if "" in ids:
+            raise ConfigurationError(f"receive id list {raw!r} has an empty item")
+    return Credentials(token.strip(), key.strip(), ids)
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    if args.name is not None:
+        print(f"WECOM_NAME={check_endpoint(args.name)}")
     print(f"WECOM_TOKEN={generate_token()}")
     print(f"WECOM_ENCODING_AES_KEY={generate_key()}")
     return 0
@@ -40,18 +102,11 @@ def cmd_keygen(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add this module's commands to the ``wecom-callback`` parser."""
-    p = sub.add_parser("decrypt", help="verify and decrypt one Encrypt value")
-    for name in (
-        "--token",
-        "--key",
-        "--receive-id",
-        "--msg-signature",
-        "--timestamp",
-        "--nonce",
-        "--encrypt",
-    ):
-        p.add_argument(name, required=True)
-    p.set_defaults(func=cmd_decrypt)
-
-    p = sub.add_parser("keygen", help="print a fresh Token and EncodingAESKey")
+    p = sub.add_parser(
+        "keygen",
+        help="print a fresh Token and EncodingAESKey as environment variables",
+        description="Print WECOM_TOKEN and WECOM_ENCODING_AES_KEY (and WECOM_NAME with "
+        "--name) for an env file; paste the same two values into WeCom's console.",
+    )
+    p.add_argument("--name", help="the endpoint's name, printed as WECOM_NAME")
     p.set_defaults(func=cmd_keygen)

@@ -12,20 +12,45 @@ from typing import Any
 import uvicorn
 
 from .._app.loader import load_apps, load_target
+from .._app.protocol import guarded_protocol
 
 __all__ = ["register"]
+
+
+#: The serving limits of ``run`` (flag, environment variable, default, help).
+LIMITS: list[tuple[str, str, float, str]] = [
+    ("--limit-concurrency", "WECOM_LIMIT_CONCURRENCY", 500,
+     "connections and requests at once; past it new requests get 503"),
+    ("--timeout-keep-alive", "WECOM_TIMEOUT_KEEP_ALIVE", 5,
+     "seconds an idle kept-alive connection stays open"),
+    ("--header-timeout", "WECOM_HEADER_TIMEOUT", 10,
+     "seconds a connection may take to send its request headers"),
+    ("--max-header-size", "WECOM_MAX_HEADER_SIZE", 16384,
+     "bytes of request headers accepted (past it: 431)"),
+    ("--max-waiting", "WECOM_MAX_WAITING", 200,
+     "connections waiting for their headers at once; past it the oldest is closed"),
+]  # fmt: skip
 
 
 def cmd_run(args: argparse.Namespace) -> int:
     # The one loader: the current directory is importable, and a bad target is one line.
     target: Any = load_target(args.app) if args.app else "wecom_callback.asgi:create_app"
+    protocol = guarded_protocol(
+        header_timeout=args.header_timeout,
+        max_header_bytes=int(args.max_header_size),
+        max_waiting=int(args.max_waiting),
+    )
     uvicorn.run(
         target,
         host=args.host,
         port=args.port,
         factory=args.app is None,
+        http=protocol,
+        limit_concurrency=int(args.limit_concurrency),
+        timeout_keep_alive=int(args.timeout_keep_alive),
         proxy_headers=True,
         forwarded_allow_ips=os.environ.get("FORWARDED_ALLOW_IPS"),
+        log_level=args.log_level,
     )
     return 0
 
@@ -53,10 +78,22 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add this module's commands to the ``wecom-callback`` parser."""
-    p = sub.add_parser("run", help="serve an app (default: WeComApp.from_env())")
-    p.add_argument("app", nargs="?", help="module:attribute of a WeComApp")
-    p.add_argument("--host", default=os.environ.get("WECOM_HOST", "127.0.0.1"))
-    p.add_argument("--port", type=int, default=int(os.environ.get("WECOM_PORT", "8000")))
+    p = sub.add_parser(
+        "run",
+        help="serve an app on the public internet (default: the environment's WeComApp)",
+        description="Serve under uvicorn with limits for a public URL: slow or idle"
+        " connections are closed, headers capped, concurrency bounded. Each limit is also"
+        " read from its WECOM_* variable.",
+    )
+    p.add_argument("app", nargs="?", help="module:attribute of a WeComApp or a site mounting some")
+    p.add_argument("--host", default=os.environ.get("WECOM_HOST", "127.0.0.1"),
+                   help="address to listen on (WECOM_HOST; 0.0.0.0 in a container)")  # fmt: skip
+    p.add_argument("--port", type=int, default=int(os.environ.get("WECOM_PORT", "8000")),
+                   help="port to listen on (WECOM_PORT; 0: any free port)")  # fmt: skip
+    for flag, var, default, text in LIMITS:
+        value = float(os.environ.get(var, default))
+        p.add_argument(flag, type=float, default=value, help=f"{text} ({var}, {default:g})")
+    p.add_argument("--log-level", default="info", help="uvicorn's log level (info)")
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("worker", help="run handlers from the inbox without serving HTTP")
