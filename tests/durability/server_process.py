@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,26 +24,21 @@ class ServerProcess:
         *,
         timeout: float = 30,
         extra_args: list[str] | None = None,
+        cli: bool = False,
+        preexec_fn: Callable[[], None] | None = None,
     ) -> None:
+        where = ["--host", "127.0.0.1", "--port", "0", "--log-level", "info"]
+        if cli:  # the command the README tells users to run
+            command = ["-m", "wecom_callback._cli", "run", target, *where]
+        else:
+            command = ["-m", "uvicorn", target, *where, "--no-access-log"]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                target,
-                "--host",
-                "127.0.0.1",
-                "--port",
-                "0",
-                "--log-level",
-                "info",
-                "--no-access-log",
-                *(extra_args or []),
-            ],
+            [sys.executable, *command, *(extra_args or [])],
             cwd=ROOT,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=preexec_fn,
         )
         self.log: list[str] = []
         ready = threading.Event()
