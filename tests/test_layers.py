@@ -26,6 +26,7 @@ FLOORS: list[set[str]] = [
     {"inbox"},
     {"_settings"},
     {"_worker", "client"},
+    {"suite"},
     {"_app"},
     {"testing"},
     {"_cli", "asgi"},

@@ -20,6 +20,7 @@ PUBLIC_MODULES = [
     "wecom_callback.inbox",
     "wecom_callback.models",
     "wecom_callback.replies",
+    "wecom_callback.suite",
     "wecom_callback.testing",
 ]
 
