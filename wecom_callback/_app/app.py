@@ -29,8 +29,10 @@ from ..errors import (
 )
 from ..inbox import Inbox, open_inbox
 from ..models._base import Callback
+from ..suite import InstallationStore, SuiteClient
 from . import http
 from .outbound import ClientHolder
+from .suite_mode import SuiteMode
 
 __all__ = ["WeComApp"]
 
@@ -91,6 +93,7 @@ class WeComApp:
         client: Any = None,
         inbox: str | Inbox | None = None,
         store: str | Store | None = None,
+        installations: InstallationStore | None = None,
         **options: Any,
     ) -> None:
         url = inbox if isinstance(inbox, str) else None
@@ -108,6 +111,12 @@ class WeComApp:
         )
         self.router = Router("app")
         self.outbound = ClientHolder(settings, client, None if isinstance(store, str) else store)
+        # Suite mode registers its lifecycle handlers now, before any of the user's.
+        given = None if isinstance(store, str) else store
+        self.suite = SuiteMode(
+            settings, self.router, self.startup, store=given, installations=installations
+        )
+        self.crypto.more_receive_ids = self.suite.corps  # a suite's installed corps
         retention = settings.retention_days * 86400
         base = given_inbox or open_inbox(settings.inbox_url, retention=retention)
         self.inbox = base.scoped(self.name)
@@ -186,6 +195,16 @@ class WeComApp:
         return [Route(path, self, include_in_schema=False), Mount(path, self)]
 
     @property
+    def suite_client(self) -> SuiteClient:
+        """A suite-mode app's :class:`~wecom_callback.suite.SuiteClient` (while it runs)."""
+        return self.suite.client
+
+    @property
+    def installations(self) -> InstallationStore:
+        """A suite-mode app's installations (while it runs)."""
+        return self.suite.installations
+
+    @property
     def client(self) -> Any:
         """The client handlers get (the app's own exists while the app runs)."""
         return self.outbound.client
@@ -211,8 +230,10 @@ class WeComApp:
         self._check_injections(self.router.handlers)  # routers may have grown since
         await self.outbound.open()
         try:
+            await self.suite.open()  # before any handler can run
             await self.runner.start()
         except BaseException:
+            await self.suite.close()
             await self.outbound.close()
             raise
 
@@ -244,6 +265,7 @@ class WeComApp:
         try:
             await self.runner.stop()
         finally:
+            await self.suite.close()
             await self.outbound.close()  # after the handlers that may use it
 
     async def run_worker(self) -> None:
@@ -251,8 +273,10 @@ class WeComApp:
         self._check_injections(self.router.handlers)
         await self.outbound.open()
         try:
+            await self.suite.open()
             await self.runner.run_forever()
         finally:
+            await self.suite.close()
             await self.outbound.close()
 
     @contextlib.asynccontextmanager
