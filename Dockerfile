@@ -1,6 +1,8 @@
 # wecom-callback: a receiving endpoint for WeCom callbacks.
-# Serve your own app with -e WECOM_APP=yourmodule:app (install it into the image first),
-# or the default WeComApp.from_env(), which admits callbacks for `wecom-callback worker`.
+# Serve your own app with -e WECOM_APP=yourmodule:app (install it into the image first,
+# see examples/Dockerfile), or, without WECOM_APP, a pure receiver that admits callbacks
+# for `wecom-callback worker` processes. `wecom-callback run` applies the serving limits
+# a public URL needs (see the README's "On the public internet").
 FROM python:3.11-slim AS build
 WORKDIR /src
 COPY pyproject.toml README.md ./
@@ -18,6 +20,9 @@ ENV PORT=8000 \
     WECOM_DATA_DIR=/app/data \
     PYTHONUNBUFFERED=1
 EXPOSE 8000
+# The inbox (and the client's tokens) live here: mount a volume, or they die with the
+# container.
+VOLUME ["/app/data"]
 HEALTHCHECK --interval=30s --timeout=3s --start-period=10s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=2)"]
-CMD ["sh", "-c", "exec uvicorn --factory wecom_callback.asgi:create_app --host 0.0.0.0 --port \"$PORT\" --proxy-headers --forwarded-allow-ips \"$FORWARDED_ALLOW_IPS\""]
+CMD ["sh", "-c", "exec wecom-callback run --host 0.0.0.0 --port \"$PORT\""]

@@ -36,7 +36,11 @@ def test_image_shape() -> None:
     (health,) = instruction("HEALTHCHECK")
     assert "/healthz" in health
     (cmd,) = instruction("CMD")
-    assert "--proxy-headers" in cmd and '--forwarded-allow-ips \\"$FORWARDED_ALLOW_IPS\\"' in cmd
+    # The command the README tells users to run: it trusts FORWARDED_ALLOW_IPS's proxy
+    # headers and applies the serving limits of a public URL.
+    assert "wecom-callback run" in cmd
+    assert instruction("VOLUME") == ['["/app/data"]']
+    assert "FORWARDED_ALLOW_IPS=" in DOCKERFILE
 
 
 def test_wheel_installs_and_the_cmd_serves(tmp_path: Path) -> None:
