@@ -32,6 +32,7 @@ from ..models._base import Callback
 from ..suite import InstallationStore, SuiteClient
 from . import http
 from .outbound import ClientHolder
+from .source_ip import SourceIPGuard
 from .suite_mode import SuiteMode
 
 __all__ = ["WeComApp"]
@@ -111,6 +112,8 @@ class WeComApp:
         )
         self.router = Router("app")
         self.outbound = ClientHolder(settings, client, None if isinstance(store, str) else store)
+        fetch = self._callback_ips if self.outbound.configured else None
+        self.source_ips = SourceIPGuard(settings.source_ip_check, settings.source_ip_refresh, fetch)
         # Suite mode registers its lifecycle handlers now, before any of the user's.
         given = None if isinstance(store, str) else store
         self.suite = SuiteMode(
@@ -226,9 +229,14 @@ class WeComApp:
             self._starting = asyncio.ensure_future(self._start())
         await asyncio.shield(self._starting)
 
+    async def _callback_ips(self) -> list[str]:
+        ips: list[str] = await self.outbound.client.get_callback_ip()
+        return ips
+
     async def _start(self) -> None:
         self._check_injections(self.router.handlers)  # routers may have grown since
         await self.outbound.open()
+        self.source_ips.start()
         try:
             await self.suite.open()  # before any handler can run
             await self.runner.start()
@@ -307,6 +315,10 @@ class WeComApp:
             await http.close_websocket(receive, send)
 
     async def _http(self, scope: Scope, receive: Receive) -> Outcome:
+        client = scope.get("client")
+        peer = client[0] if client else None
+        if not self.source_ips.allows(peer):
+            return Outcome(403, f"{peer} is not among WeCom's callback addresses".encode())
         try:
             query = http.parse_query(scope["query_string"])
             method = scope["method"]
@@ -318,11 +330,10 @@ class WeComApp:
             body = await http.read_body(scope, receive, s.max_body_size, s.body_timeout)
         except (AmbiguousRequestError, BodyTimeoutError) as exc:
             return self.receiver.rejected(scope["method"], exc)
-        client = scope.get("client")
         try:
             if not self.runner.started:  # no lifespan (or a failed start): start lazily
                 await self._lazy_start()
-            return await self.receiver.post(query, body, client[0] if client else None)
+            return await self.receiver.post(query, body, peer)
         except NotAccepting as exc:
             # Not admitted, so not acknowledged: WeCom redelivers on any non-200.
             return Outcome(503, f"not accepting callbacks now ({exc}); retry".encode())

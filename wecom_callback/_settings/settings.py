@@ -7,7 +7,7 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -187,6 +187,12 @@ class Settings(BaseModel):
         digest = hashlib.sha256(b"wecom-callback endpoint\0" + secret + b"\0" + ids)
         first = re.sub(r"[^A-Za-z0-9._-]", "_", self.receive_ids[0])[:40] or "app"
         return f"{first}-{digest.hexdigest()[:10]}"
+
+    source_ip_check: Literal["off", "report", "enforce"] = "report"
+    """Check callbacks' peers against WeCom's ``getcallbackip`` list (needs the client):
+    ``report`` logs unknown addresses, ``enforce`` refuses them (403), ``off``."""
+    source_ip_refresh: float = Field(3600.0, gt=0)
+    """Seconds between fetches of WeCom's callback addresses."""
 
     @model_validator(mode="after")
     def _defaults(self) -> Settings:
