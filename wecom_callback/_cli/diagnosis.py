@@ -151,12 +151,11 @@ def _signature(token: str, sig: str, timestamp: str, nonce: str, encrypt: str, s
 
 def _decrypt(key: str, encrypt: str, say: Say) -> Plaintext:
     try:
-        crypto = WeComCrypto("-", key, "-")
+        crypto = WeComCrypto("-", key, "-")  # the signature is checked already, without it
     except CryptoError as exc:
-        cause = (
-            f"the configured EncodingAESKey has {len(key)} characters: copy all 43 letters"
-            " and digits from the console"
-        )
+        found = "characters other than letters and digits" if len(key) == 43 else ""
+        found = found or f"{len(key)} characters"
+        cause = f"the configured EncodingAESKey has {found}: copy all 43 from the console"
         raise Failure("key", exc.code, exc.reason, cause) from None
     # Accept every id here so that a foreign one can be named; _receive_id compares.
     crypto.receive_ids = _AnyReceiveId()

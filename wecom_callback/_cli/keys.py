@@ -17,7 +17,14 @@ from typing import Any
 from ..errors import ConfigurationError
 from ..inbox._base import check_endpoint
 
-__all__ = ["Credentials", "add_credential_options", "generate_key", "generate_token", "register"]
+__all__ = [
+    "Credentials",
+    "add_credential_options",
+    "credentials",
+    "generate_key",
+    "generate_token",
+    "register",
+]
 
 _ALNUM = string.ascii_letters + string.digits
 

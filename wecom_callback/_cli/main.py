@@ -7,7 +7,6 @@ import sys
 import traceback
 from collections.abc import Iterator, Sequence
 
-from .. import __version__
 from ..errors import WeComCallbackError
 from . import demo, diagnosis, inbox, keys, serving, simulation
 
@@ -28,6 +27,8 @@ _SHARED_HELP = {
 
 def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParser]:
     """``parser`` and every sub-command parser under it."""
+    # argparse lists actions only in the private _actions (unchanged since 2.7), and the
+    # commands in serving.py are registered by their own module.
     yield parser
     for action in parser._actions:
         if isinstance(action, argparse._SubParsersAction):
@@ -35,9 +36,19 @@ def _parsers(parser: argparse.ArgumentParser) -> Iterator[argparse.ArgumentParse
                 yield from _parsers(child)
 
 
+def _version() -> str:
+    """The package's ``__version__``.
+
+    Python imports a package before any of its modules, so the root is loaded; importing
+    it by name from here would reach up the floors (see tests/test_layers.py).
+    """
+    version: str = sys.modules[__name__.split(".")[0]].__version__
+    return version
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wecom-callback", description=__doc__, epilog=_EPILOG)
-    parser.add_argument("--version", action="version", version=f"wecom-callback {__version__}")
+    parser.add_argument("--version", action="version", version=f"wecom-callback {_version()}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for module in (demo, simulation, serving, diagnosis, keys, inbox):

@@ -113,8 +113,9 @@ def register(sub: Any) -> None:
         help="send a signed, encrypted callback (or the URL check) to a server",
         description="Send what WeCom would: a realistic callback of any kind in the catalogue "
         "(simulate --list), an InfoType (--info), your own plaintext (--file) or the GET URL "
-        "check (--verify-url); print the HTTP status and the decrypted reply, or the status, "
-        "reason and WeCom's code when the server refuses it.",
+        "check (--verify-url), addressed to the first receive id; print the HTTP status and "
+        "the decrypted reply, or the status, reason and WeCom's code when the server refuses "
+        "it.",
     )
     p.add_argument("--url", help="the server's callback URL, e.g. http://127.0.0.1:8000/")
     add_credential_options(p)
