@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from wecom_callback._stores import urls
 from wecom_callback._stores._base import Store, StoreLock
 from wecom_callback._stores.memory import MemoryStore
 from wecom_callback._stores.sqlite import SQLiteStore
@@ -40,7 +41,6 @@ if TYPE_CHECKING:
 
 __all__ = ["MemoryStore", "SQLiteStore", "Store", "StoreLock", "open_store", "sqlite_path"]
 
-_REDIS_SCHEMES = ("redis", "rediss", "unix")
 #: The inbox's own Redis options, ignored here: one URL may configure both.
 _INBOX_ONLY = ("group", "retention", "maintenance_interval")
 
@@ -55,18 +55,21 @@ def open_store(url: str) -> Store:
     scheme = parts.scheme.lower()
     options = dict(parse_qsl(parts.query, keep_blank_values=True))
     if scheme == "memory":
-        _reject_unknown(url, options, ())
+        urls.reject_unknown(url, options, (), "store")
         return MemoryStore()
     if scheme == "sqlite":
-        _reject_unknown(url, options, ("busy_timeout",))
+        urls.reject_unknown(url, options, ("busy_timeout",), "store")
         path = sqlite_path(url)
         if "busy_timeout" in options:
-            return SQLiteStore(path, busy_timeout=_number(url, options["busy_timeout"]))
+            return SQLiteStore(
+                path,
+                busy_timeout=urls.positive(url, "busy_timeout", options["busy_timeout"], "store"),
+            )
         return SQLiteStore(path)
-    if scheme in _REDIS_SCHEMES:
+    if scheme in urls.REDIS_SCHEMES:
         return _open_redis(url, options)
     raise ConfigurationError(
-        f"unknown store URL scheme {parts.scheme!r} in {_safe(url)!r}: use memory://,"
+        f"unknown store URL scheme {parts.scheme!r} in {urls.safe(url)!r}: use memory://,"
         " sqlite:///path/wecom.db or redis://host:6379/0"
     )
 
@@ -90,41 +93,4 @@ def _open_redis(url: str, options: dict[str, str]) -> RedisStore:
 
 def sqlite_path(url: str) -> Path:
     """The file a ``sqlite://`` URL names, by the inbox's rules (see the module docs)."""
-    # Not urlsplit: it would treat the start of "sqlite:////abs" as an empty host.
-    rest = url.split("://", 1)[1].split("?", 1)[0]
-    if not rest.startswith("/") or rest == "/":
-        raise ConfigurationError(
-            f"a SQLite store URL is sqlite:///path/wecom.db (three slashes), not {_safe(url)!r}"
-        )
-    path = rest[1:]
-    relative = path.startswith(("./", "../")) or "/" not in path
-    return Path(path) if relative else Path("/" + path.lstrip("/"))
-
-
-def _number(url: str, text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise ConfigurationError(
-            f"store option busy_timeout={text!r} in {_safe(url)!r} must be a positive number"
-        )
-    return value
-
-
-def _reject_unknown(url: str, options: dict[str, str], known: tuple[str, ...]) -> None:
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        allowed = ", ".join(known) or "none"
-        raise ConfigurationError(
-            f"unknown store option(s) {', '.join(unknown)} in {_safe(url)!r} (allowed: {allowed})"
-        )
-
-
-def _safe(url: str) -> str:
-    """``url`` without its credentials, for error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    return urls.sqlite_path(url, "store")

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from wecom_callback._stores._base import Store
-from wecom_callback.errors import ConfigurationError
+from wecom_callback._stores.sqlite_writer import connect_wal
 
 __all__ = ["SQLiteStore"]
 
@@ -100,26 +100,8 @@ class SQLiteStore(Store):
             self._conn = None
 
     def _connect(self) -> sqlite3.Connection:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path, timeout=self.busy_timeout, isolation_level=None)
+        conn = connect_wal(self.path, self.busy_timeout, "store")
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            # A fresh file's switch to WAL reports BUSY without calling the busy handler
-            # when several processes start together; retry it until the timeout.
-            deadline = time.monotonic() + self.busy_timeout
-            while True:
-                try:
-                    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    break
-                except sqlite3.OperationalError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.01)
-            if str(mode).lower() != "wal":
-                raise ConfigurationError(
-                    f"the SQLite store needs WAL journaling, but {self.path} is in {mode!r}"
-                    " mode (is it on a network filesystem?)"
-                )
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute(_SCHEMA)
         except BaseException:

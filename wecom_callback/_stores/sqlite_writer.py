@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from wecom_callback.errors import ConfigurationError, InboxUnavailableError
 
-__all__ = ["SQLiteWriter"]
+__all__ = ["SQLiteWriter", "connect_wal"]
 
 log = logging.getLogger("wecom_callback.inbox")
 
@@ -41,9 +41,6 @@ _T = TypeVar("_T")
 
 #: Upper bound on operations per transaction, so one huge burst cannot starve fsyncs.
 _MAX_BATCH = 512
-
-#: Prepared statements kept per connection (the inbox uses a few dozen distinct ones).
-_STATEMENT_CACHE = 256
 
 
 @dataclass(slots=True, eq=False)
@@ -86,6 +83,39 @@ def _notify_all(outcomes: list[tuple[_Op, bool, Any]]) -> None:
     for loop, resolved in by_loop.items():
         with contextlib.suppress(RuntimeError):  # a closed loop: nobody is waiting
             loop.call_soon_threadsafe(_resolve_all, resolved)
+
+
+def connect_wal(
+    path: Path, busy_timeout: float, what: str, *, cached_statements: int = 128
+) -> sqlite3.Connection:
+    """A connection to ``path`` in WAL mode, waiting up to ``busy_timeout`` for locks."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, cached_statements=cached_statements
+    )
+    try:
+        conn.execute(f"PRAGMA busy_timeout = {int(busy_timeout * 1000)}")
+        # Switching a fresh file to WAL needs an exclusive lock, and SQLite reports BUSY
+        # for it without consulting the busy handler; several processes starting together
+        # on a new file would otherwise fail, so retry until the timeout.
+        deadline = time.monotonic() + busy_timeout
+        while True:
+            try:
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                break
+            except sqlite3.OperationalError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.01)
+        if str(mode).lower() != "wal":
+            raise ConfigurationError(
+                f"the SQLite {what} needs WAL journaling, but {path} is in {mode!r} mode"
+                " (is it on a network filesystem?)"
+            )
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 class SQLiteWriter:
@@ -191,32 +221,8 @@ class SQLiteWriter:
                 return batch
 
     def _connect(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(
-            self.path,
-            timeout=self.busy_timeout,
-            isolation_level=None,
-            cached_statements=_STATEMENT_CACHE,
-        )
+        conn = connect_wal(self.path, self.busy_timeout, "inbox", cached_statements=256)
         try:
-            conn.execute(f"PRAGMA busy_timeout = {int(self.busy_timeout * 1000)}")
-            # Switching a fresh file to WAL needs an exclusive lock, and SQLite reports
-            # BUSY for it without consulting the busy handler; several workers starting
-            # together on a new file would otherwise fail, so retry until the timeout.
-            deadline = time.monotonic() + self.busy_timeout
-            while True:
-                try:
-                    mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-                    break
-                except sqlite3.OperationalError:
-                    if time.monotonic() > deadline:
-                        raise
-                    time.sleep(0.01)
-            if str(mode).lower() != "wal":
-                raise ConfigurationError(
-                    f"the SQLite inbox needs WAL journaling, but {self.path} is in {mode!r}"
-                    " mode (is it on a network filesystem?)"
-                )
             # FULL fsyncs the WAL at every commit, so an admitted callback survives power
             # loss, not only a crash; group commit keeps that to one fsync per batch.
             conn.execute("PRAGMA synchronous = FULL")

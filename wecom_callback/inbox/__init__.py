@@ -22,10 +22,10 @@ Redis URL is opened, and needs ``pip install wecom-callback[redis]``.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from wecom_callback._stores import urls
 from wecom_callback.errors import ConfigurationError
 from wecom_callback.inbox._base import (
     Admitted,
@@ -53,8 +53,6 @@ __all__ = [
     "open_inbox",
 ]
 
-_REDIS_SCHEMES = ("redis", "rediss", "unix")
-
 
 def open_inbox(url: str, *, retention: float | None = None, endpoint: str = "") -> Inbox:
     """The inbox ``url`` names (see the module docs); call ``await inbox.start()`` next.
@@ -75,20 +73,22 @@ def _open(url: str, retention: float | None) -> Inbox:
     scheme = parts.scheme.lower()
     options = dict(parse_qsl(parts.query, keep_blank_values=True))
     if scheme == "memory":
-        _reject_unknown(url, options, ())
+        urls.reject_unknown(url, options, ())
         return MemoryInbox()
     if scheme == "sqlite":
-        _reject_unknown(url, options, ("busy_timeout",))
-        path = _sqlite_path(url)
+        urls.reject_unknown(url, options, ("busy_timeout",))
+        path = urls.sqlite_path(url)
         if "busy_timeout" in options:
-            return SQLiteInbox(path, busy_timeout=_number(url, options, "busy_timeout"))
+            return SQLiteInbox(
+                path, busy_timeout=urls.positive(url, "busy_timeout", options["busy_timeout"])
+            )
         return SQLiteInbox(path)
-    if scheme in _REDIS_SCHEMES:
+    if scheme in urls.REDIS_SCHEMES:
         if retention is not None and "retention" not in options:
             options["retention"] = repr(retention)
         return _open_redis(url, options)
     raise ConfigurationError(
-        f"unknown inbox URL scheme {parts.scheme!r} in {_safe(url)!r}: use memory://,"
+        f"unknown inbox URL scheme {parts.scheme!r} in {urls.safe(url)!r}: use memory://,"
         " sqlite:///path/inbox.db or redis://host:6379/0"
     )
 
@@ -108,49 +108,8 @@ def _open_redis(url: str, options: dict[str, str]) -> RedisInbox:
             kwargs[name] = options.pop(name)
     for name in ("retention", "maintenance_interval"):
         if name in options:
-            kwargs[name] = _number(url, options, name)
+            kwargs[name] = urls.positive(url, name, options[name])
             del options[name]
     # What remains (socket_timeout, db, …) is redis-py's to read.
     redis_url = urlunsplit(urlsplit(url)._replace(query=urlencode(options)))
     return RedisInbox(redis_url, **kwargs)
-
-
-def _sqlite_path(url: str) -> Path:
-    # Not urlsplit: it would treat the start of "sqlite:////abs" as an empty host.
-    rest = url.split("://", 1)[1].split("?", 1)[0]
-    if not rest.startswith("/") or rest == "/":
-        raise ConfigurationError(
-            f"a SQLite inbox URL is sqlite:///path/inbox.db (three slashes), not {_safe(url)!r}"
-        )
-    path = rest[1:]
-    relative = path.startswith(("./", "../")) or "/" not in path
-    return Path(path) if relative else Path("/" + path.lstrip("/"))
-
-
-def _number(url: str, options: dict[str, str], name: str) -> float:
-    try:
-        value = float(options[name])
-    except ValueError:
-        value = -1.0
-    if not value > 0:
-        raise ConfigurationError(
-            f"inbox option {name}={options[name]!r} in {_safe(url)!r} must be a positive number"
-        )
-    return value
-
-
-def _reject_unknown(url: str, options: dict[str, str], known: tuple[str, ...]) -> None:
-    unknown = sorted(set(options) - set(known))
-    if unknown:
-        allowed = ", ".join(known) or "none"
-        raise ConfigurationError(
-            f"unknown inbox option(s) {', '.join(unknown)} in {_safe(url)!r} (allowed: {allowed})"
-        )
-
-
-def _safe(url: str) -> str:
-    """``url`` without its credentials, for error messages."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
