@@ -24,16 +24,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def test_behind_nginx_with_proxy_headers(tmp_path: Path) -> None:
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
-    assert Path(nginx).exists(), "nginx is missing: run scripts/install"
-    env = {"WECOM_TOKEN": TOKEN, "WECOM_ENCODING_AES_KEY": KEY, "WECOM_RECEIVE_ID": CORP}
-    app = ServerProcess(
-        "tests.deploy.proxy_app:app",
-        env,
-        extra_args=["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"],
-    )
-    port = free_port()
+def nginx_conf(tmp_path: Path, http_body: str) -> Path:
+    """A main nginx.conf under ``tmp_path`` whose http block holds ``http_body``."""
     conf = tmp_path / "nginx.conf"
     conf.write_text(
         textwrap.dedent(f"""
@@ -48,35 +40,58 @@ def test_behind_nginx_with_proxy_headers(tmp_path: Path) -> None:
             fastcgi_temp_path {tmp_path}/fastcgi;
             uwsgi_temp_path {tmp_path}/uwsgi;
             scgi_temp_path {tmp_path}/scgi;
-            server {{
-                listen 127.0.0.1:{port};
-                location /wecom/ {{
-                    proxy_pass http://127.0.0.1:{app.port}/;
-                    proxy_set_header Host $host;
-                    proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-                    proxy_set_header X-Forwarded-Proto $scheme;
-                }}
-            }}
-        }}
-    """)
+        """)
+        + http_body
+        + "\n}\n"
     )
+    return conf
+
+
+def start_nginx(tmp_path: Path, conf: Path, base: str) -> subprocess.Popen[bytes]:
+    """nginx on ``conf``, once it answers at ``base``."""
+    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+    assert Path(nginx).exists(), "nginx is missing: run scripts/install"
     proc = subprocess.Popen(
         [nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            httpx.get(base, timeout=1)
+            return proc
+        except httpx.TransportError:
+            assert proc.poll() is None, (tmp_path / "error.log").read_text()
+            assert time.monotonic() < deadline, "nginx did not come up"
+            threading.Event().wait(0.02)
+
+
+def test_behind_nginx_with_proxy_headers(tmp_path: Path) -> None:
+    env = {"WECOM_TOKEN": TOKEN, "WECOM_ENCODING_AES_KEY": KEY, "WECOM_RECEIVE_ID": CORP}
+    app = ServerProcess(
+        "tests.deploy.proxy_app:app",
+        env,
+        extra_args=["--proxy-headers", "--forwarded-allow-ips", "127.0.0.1"],
+    )
+    port = free_port()
+    conf = nginx_conf(
+        tmp_path,
+        f"""
+        server {{
+            listen 127.0.0.1:{port};
+            location /wecom/ {{
+                proxy_pass http://127.0.0.1:{app.port}/;
+                proxy_set_header Host $host;
+                proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+                proxy_set_header X-Forwarded-Proto $scheme;
+            }}
+        }}
+        """,
+    )
+    base = f"http://127.0.0.1:{port}/wecom/"
+    proc = start_nginx(tmp_path, conf, base)
     try:
-        base = f"http://127.0.0.1:{port}/wecom/"
-        # nginx is up once it answers on its own port.
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base, timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, (tmp_path / "error.log").read_text()
-                assert time.monotonic() < deadline, "nginx did not come up"
-                threading.Event().wait(0.02)
         sim = Simulator(TOKEN, KEY, CORP)
         check = sim.verify_request("777")
         assert httpx.get(check.url(base)).text == "777"
@@ -94,7 +109,6 @@ def test_behind_nginx_with_proxy_headers(tmp_path: Path) -> None:
 
 def test_the_production_example_config_serves_callbacks(tmp_path: Path) -> None:
     """examples/nginx.conf, with its upstream pointed here, passes callbacks and limits."""
-    nginx = shutil.which("nginx") or "/usr/sbin/nginx"
     env = {"WECOM_TOKEN": TOKEN, "WECOM_ENCODING_AES_KEY": KEY, "WECOM_RECEIVE_ID": CORP}
     app = ServerProcess("tests.deploy.proxy_app:app", env, cli=True)
     port = free_port()
@@ -102,40 +116,10 @@ def test_the_production_example_config_serves_callbacks(tmp_path: Path) -> None:
     example = re.sub(r"server wecom\d:8000;", f"server 127.0.0.1:{app.port};", example)
     example = example.replace("listen 80;", f"listen 127.0.0.1:{port};")
     (tmp_path / "wecom.conf").write_text(example)
-    conf = tmp_path / "nginx.conf"
-    conf.write_text(
-        textwrap.dedent(f"""
-        worker_processes 1;
-        error_log {tmp_path}/error.log;
-        pid {tmp_path}/nginx.pid;
-        events {{ worker_connections 64; }}
-        http {{
-            access_log off;
-            client_body_temp_path {tmp_path}/body;
-            proxy_temp_path {tmp_path}/proxy;
-            fastcgi_temp_path {tmp_path}/fastcgi;
-            uwsgi_temp_path {tmp_path}/uwsgi;
-            scgi_temp_path {tmp_path}/scgi;
-            include {tmp_path}/wecom.conf;
-        }}
-    """)
-    )
-    proc = subprocess.Popen(
-        [nginx, "-p", str(tmp_path), "-c", str(conf), "-g", "daemon off;"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    conf = nginx_conf(tmp_path, f"include {tmp_path}/wecom.conf;")
+    base = f"http://127.0.0.1:{port}/"
+    proc = start_nginx(tmp_path, conf, base)
     try:
-        base = f"http://127.0.0.1:{port}/"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base, timeout=1)
-                break
-            except httpx.TransportError:
-                assert proc.poll() is None, (tmp_path / "error.log").read_text()
-                assert time.monotonic() < deadline, "nginx did not come up"
-                threading.Event().wait(0.02)
         sim = Simulator(TOKEN, KEY, CORP)
         req = sim.callback({"MsgType": "text", "Content": "x", "MsgId": 2, "FromUserName": "u"})
         r = httpx.post(req.url(base), content=req.body, headers={"X-Forwarded-For": "203.0.113.9"})
