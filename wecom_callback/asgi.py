@@ -3,8 +3,9 @@
 It serves ``WECOM_APP`` (``module:attribute`` of your WeComApp) or, when unset, a pure
 receiver (``WeComApp.from_env(inline=False)``): it admits callbacks to the inbox and
 answers, and never runs or claims handler work; ``wecom-callback worker module:app``
-processes sharing the inbox do. The app is mounted at ``WECOM_PATH`` (default ``/``);
-``GET /healthz`` answers ``ok``.
+processes sharing the inbox do. The app is mounted at ``WECOM_PATH`` (default ``/``,
+answered with and without a trailing slash); ``/healthz``, ``/readyz`` and ``/metrics``
+are served beside it.
 """
 
 from __future__ import annotations
@@ -12,19 +13,12 @@ from __future__ import annotations
 import os
 
 from starlette.applications import Starlette
-from starlette.requests import Request
-from starlette.responses import PlainTextResponse
-from starlette.routing import Mount, Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._app.app import WeComApp
 from ._app.loader import load_app
 
 __all__ = ["create_app"]
-
-
-async def _health(request: Request) -> PlainTextResponse:
-    return PlainTextResponse("ok")
 
 
 class _Served:
@@ -45,6 +39,6 @@ def create_app() -> ASGIApp:
     """Build the served application from the environment."""
     target = os.environ.get("WECOM_APP")
     app = load_app(target) if target else WeComApp.from_env(inline=False)
-    path = os.environ.get("WECOM_PATH", "/").rstrip("/")
-    site = Starlette(routes=[Route("/healthz", _health), Mount(path or "/", app)])
+    path = os.environ.get("WECOM_PATH", "/")
+    site = Starlette(routes=[*app.health_routes(), *app.routes(path)])
     return _Served(site, app)

@@ -30,7 +30,7 @@ from ..errors import (
 from ..inbox import Inbox, open_inbox
 from ..models._base import Callback
 from ..suite import InstallationStore, SuiteClient
-from . import http
+from . import health, http
 from .outbound import ClientHolder
 from .source_ip import SourceIPGuard
 from .suite_mode import SuiteMode
@@ -123,8 +123,14 @@ class WeComApp:
         retention = settings.retention_days * 86400
         base = given_inbox or open_inbox(settings.inbox_url, retention=retention)
         self.inbox = base.scoped(self.name)
+        self.observer = health.observer()
         self.runner = Runner(
-            self.router, self.inbox, settings, self.resources, inline=settings.inline
+            self.router,
+            self.inbox,
+            settings,
+            self.resources,
+            inline=settings.inline,
+            observer=self.observer,
         )
         replay = ReplayWindow(retention, settings.max_clock_skew)
         self.receiver = Receiver(
@@ -206,6 +212,10 @@ class WeComApp:
     def installations(self) -> InstallationStore:
         """A suite-mode app's installations (while it runs)."""
         return self.suite.installations
+
+    def health_routes(self) -> list[BaseRoute]:
+        """``/healthz``, ``/readyz`` and ``/metrics`` for this app, to add to a site."""
+        return health.health_routes([self])
 
     @property
     def client(self) -> Any:
@@ -306,8 +316,12 @@ class WeComApp:
                 return  # nobody to answer; nothing was admitted
             except PayloadTooLargeError as exc:
                 # An undrained body leaves the connection unusable: close it after this.
-                await http.answer(send, Outcome.reject(exc), close=not exc.drained)
+                outcome = Outcome.reject(exc)
+                self.observer.rejected(outcome.status, outcome.code)
+                await http.answer(send, outcome, close=not exc.drained)
                 return
+            if outcome.status >= 400:
+                self.observer.rejected(outcome.status, outcome.code)
             await http.answer(send, outcome)
         elif scope["type"] == "lifespan":
             await self._lifespan(receive, send)

@@ -22,6 +22,7 @@ from .._routing.router import Router
 from .._settings.settings import Settings
 from ..inbox import Inbox, InboxRecord
 from ..models._base import Callback
+from .observer import Observer
 
 __all__ = ["Attempts", "Run"]
 
@@ -58,6 +59,7 @@ class Attempts:
         resources: Callable[[], dict[str, Any]],
         owner: str,
         poke: Callable[[], None],
+        observer: Observer,
     ) -> None:
         self.router = router
         self.inbox = inbox
@@ -67,6 +69,7 @@ class Attempts:
         self.poke = poke
         """Wakes the recovery loop, when a retry falls due."""
         self.runs: dict[str, Run] = {}
+        self.observer = observer
 
     def launch(self, record: InboxRecord, model: Callback, ctx: CallbackContext) -> Run:
         """Start one attempt at ``record``'s remaining handlers in a task."""
@@ -117,6 +120,7 @@ class Attempts:
                 await self._failed(record, "; ".join(failed))
             else:
                 await self.inbox.complete(key)
+                self.observer.finished(model.kind, inline=not run.answered)
         except asyncio.CancelledError:
             # Shutdown: hand the work back at once so another process resumes it.
             await asyncio.shield(self.inbox.release(key, self.owner))
@@ -143,11 +147,13 @@ class Attempts:
         key = record.key
         resources = {**self.resources(), "ctx": ctx}
         for i, handler in enumerate(handlers):
+            began = time.monotonic()
             try:
                 result = await handler.call(model, resources)
                 wanted = run.reply is None and result is not None
                 rendered = render_reply(result, model) if wanted else None
             except Exception as exc:
+                self.observer.handled(model.kind, time.monotonic() - began, ok=False)
                 log.error(
                     "handler %s failed on kind=%s key=%s (attempt %d): %s",
                     handler.id,
@@ -159,6 +165,7 @@ class Attempts:
                 )
                 failed.append(f"{handler.id}: {type(exc).__name__}: {exc}"[:2000])
                 continue
+            self.observer.handled(model.kind, time.monotonic() - began, ok=True)
             if rendered is not None:
                 await self.inbox.save_reply(key, rendered)  # before it can be sent
                 run.reply = rendered

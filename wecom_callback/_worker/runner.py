@@ -32,6 +32,7 @@ from .._settings.settings import Settings
 from ..inbox import Admitted, Inbox, NewCallback
 from ..models._parsing import parse_message
 from .attempt import Attempts
+from .observer import Observer
 from .outage import Outage
 
 __all__ = ["NotAccepting", "Runner"]
@@ -54,6 +55,7 @@ class Runner:
         resources: Callable[[], dict[str, Any]],
         *,
         inline: bool = True,
+        observer: Observer | None = None,
     ) -> None:
         self.router = router
         self.inbox = inbox
@@ -61,7 +63,10 @@ class Runner:
         self.resources = resources
         self.inline = inline
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
-        self.attempts = Attempts(router, inbox, settings, resources, self.owner, self._poke)
+        self.observer = observer or Observer()
+        self.attempts = Attempts(
+            router, inbox, settings, resources, self.owner, self._poke, self.observer
+        )
         self._recovery: asyncio.Task[None] | None = None
         self._leases: asyncio.Task[None] | None = None
         self._wake: asyncio.Event | None = None
@@ -172,6 +177,7 @@ class Runner:
             plaintext=ctx.plaintext,
             received_at=ctx.received_at.timestamp(),
         )
+        began = time.monotonic()
         pending = asyncio.ensure_future(
             self.inbox.admit(new, owner=self.owner, lease_seconds=lease)
         )
@@ -181,14 +187,18 @@ class Runner:
             # The commit may still land: then this process runs the work (it holds the
             # lease), and WeCom's retry finds a duplicate.
             pending.add_done_callback(lambda f: self._admitted_late(f, delivery))
+            self.observer.admitted(new.kind, "refused", time.monotonic() - began)
             self._outage.failed(self.endpoint, f"no commit within {timeout:g} s", None)
             raise NotAccepting(f"the inbox did not commit within {timeout:g} s")
         exc = pending.exception()
         if exc is not None:
+            self.observer.admitted(new.kind, "refused", time.monotonic() - began)
             self._outage.failed(self.endpoint, f"{type(exc).__name__}: {exc}", exc)
             raise NotAccepting(f"inbox unavailable ({type(exc).__name__})") from exc
         self._outage.succeeded(self.endpoint)
         admitted = pending.result()
+        outcome = "new" if admitted.new else "duplicate"
+        self.observer.admitted(new.kind, outcome, time.monotonic() - began)
         if not admitted.new:
             log.info("duplicate delivery of key=%s suppressed", ctx.dedupe_key)
             return admitted.record.reply
