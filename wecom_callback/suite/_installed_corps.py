@@ -106,8 +106,12 @@ class InstalledCorps:
         _, store, suite_id = self._source
         missed = self._missed
         while True:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(missed.wait(), self.interval)
+            # Not wait_for: on 3.11 it can swallow a cancel that meets the event being set.
+            waiter = asyncio.ensure_future(missed.wait())
+            try:
+                await asyncio.wait({waiter}, timeout=self.interval)
+            finally:
+                waiter.cancel()
             wait = _MISS_GAP - (time.monotonic() - self._last_check)
             if wait > 0:
                 await asyncio.sleep(wait)  # a flood of unknown ids costs one read per gap

@@ -2,11 +2,21 @@
 
 - :class:`Simulator` signs and encrypts GET/POST requests and decrypts replies.
 - :func:`callback_xml` writes a plaintext callback from tag/value pairs.
+- :class:`FakeWeComAPI` plays WeCom's server API (``.service``: a :class:`FakeService`
+  plays the third-party side: suites, tickets, installs).
 - :class:`LiveServer` runs any ASGI app under a real uvicorn on 127.0.0.1, port 0.
 """
 
 from ._fake_api import FakeWeComAPI
+from ._fake_service import FakeService
 from ._server import LiveServer
 from ._simulator import SimulatedRequest, Simulator, callback_xml
 
-__all__ = ["FakeWeComAPI", "LiveServer", "SimulatedRequest", "Simulator", "callback_xml"]
+__all__ = [
+    "FakeService",
+    "FakeWeComAPI",
+    "LiveServer",
+    "SimulatedRequest",
+    "Simulator",
+    "callback_xml",
+]

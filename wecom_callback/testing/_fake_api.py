@@ -22,6 +22,7 @@ from starlette.routing import Route
 from wecom_callback.testing import _fake_directory as directory
 from wecom_callback.testing import _fake_endpoints as endpoints
 from wecom_callback.testing._fake_endpoints import Incoming, Upload, error
+from wecom_callback.testing._fake_service import SERVICE, FakeService
 from wecom_callback.testing._fake_state import Failure, FakeState, RecordedCall, Secret
 from wecom_callback.testing._server import LiveServer
 
@@ -70,7 +71,8 @@ class FakeWeComAPI:
     new one after it expired (:meth:`expire_tokens`). Script failures with
     :meth:`fail_next`, :meth:`delay`, :meth:`disable_secret` and :meth:`respond`; read
     :attr:`calls` (or :meth:`calls_to`) to assert what the client sent. Every method is
-    safe to call from any thread, while the server runs.
+    safe to call from any thread, while the server runs. :attr:`service` plays the
+    third-party side (suites, tickets, installs, the install page at ``/3rdapp/install``).
     """
 
     def __init__(
@@ -87,8 +89,13 @@ class FakeWeComAPI:
         self.agent_id = agent_id
         self._state = FakeState(corp_id=corp_id, token_ttl=token_ttl)
         self._state.secrets[self.secret] = Secret(agent_id)
+        self.service = FakeService(self._state)
+        """The third-party side: suites, tickets, installs (see :class:`FakeService`)."""
         app = Starlette(
-            routes=[Route("/cgi-bin/{path:path}", self._serve, methods=["GET", "POST"])]
+            routes=[
+                Route("/cgi-bin/{path:path}", self._serve, methods=["GET", "POST"]),
+                Route("/3rdapp/install", self.service.install_page),
+            ]
         )
         self._server = LiveServer(app, access_log=False)
 
@@ -274,6 +281,9 @@ class FakeWeComAPI:
             if failure.status is not None:
                 return failure.status, None
             return 200, error(int(failure.errcode or 0), failure.errmsg)
+        service = SERVICE.get(path)
+        if service is not None:  # the service APIs check their own kinds of token
+            return 200, service(self.service, req)
         handler = ENDPOINTS.get(path)
         if handler is None and path not in state.canned:
             return 404, None

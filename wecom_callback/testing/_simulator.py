@@ -96,6 +96,23 @@ class Simulator:
         query = {"msg_signature": env.msg_signature, "timestamp": ts, "nonce": env.nonce}
         return SimulatedRequest("POST", query, body, plaintext=data)
 
+    def instruction(
+        self,
+        info_type: str,
+        fields: Mapping[str, Any] | None = None,
+        *,
+        suite_id: str | None = None,
+        timestamp: int | None = None,
+    ) -> SimulatedRequest:
+        """A third-party instruction callback (``InfoType``) as WeCom posts it.
+
+        The plaintext is ``SuiteId`` (default: this simulator's receive id), ``InfoType``,
+        ``TimeStamp`` (default: now) and ``fields`` (``{"AuthCode": ...}``).
+        """
+        stamp = int(time.time()) if timestamp is None else timestamp
+        plain = {"SuiteId": suite_id or self.receive_id, "InfoType": info_type}
+        return self.callback({**plain, "TimeStamp": stamp, **(fields or {})})
+
     def decrypt_reply(self, body: bytes | str) -> bytes:
         """Check a passive reply's envelope and signature; return its plaintext XML."""
         fields = parse_xml(body)
