@@ -69,15 +69,31 @@ def serve(name: str) -> None:
     import uvicorn
 
     app: Any = APPS[name]()
+    options: dict[str, Any] = {"http": HTTP}
+    if os.environ.get("BENCH_SERVED_AS") == "run":
+        # Exactly what `wecom-callback run` serves with: its protocol and default limits.
+        from wecom_callback._app.protocol import guarded_protocol
+        from wecom_callback._cli.serving import LIMITS
+
+        limits = {flag: default for flag, _var, default, _help in LIMITS}
+        options = {
+            "http": guarded_protocol(
+                header_timeout=limits["--header-timeout"],
+                max_header_bytes=int(limits["--max-header-size"]),
+                max_waiting=int(limits["--max-waiting"]),
+            ),
+            "limit_concurrency": int(limits["--limit-concurrency"]),
+            "timeout_keep_alive": int(limits["--timeout-keep-alive"]),
+        }
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
         port=0,
         loop=LOOP,
-        http=HTTP,
         access_log=False,
         log_level="warning",
         lifespan="on",
+        **options,
     )
     server = uvicorn.Server(config)
     sock = config.bind_socket()

@@ -156,7 +156,9 @@ def serve(cpu: int | None) -> Iterator[tuple[str, int]]:
     cmd = [sys.executable, "-m", "bench.apps", "wecom"]
     if cpu is not None:
         cmd = ["taskset", "-c", str(cpu), *cmd]  # taskset execs: same pid
+    # Served as `wecom-callback run` serves: its protocol with the default limits.
     env = {**os.environ, "BENCH_INBOX": "memory://", "PYTHONPATH": str(ROOT)}
+    env["BENCH_SERVED_AS"] = "run"
     # Every rejection is logged at WARNING: to a file, where it costs what it costs.
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(
