@@ -139,11 +139,14 @@ class SuiteClient:
         body = {"pre_auth_code": pre_auth_code, "session_info": session}
         await self.call("POST", "service/set_session_info", json=body)
 
-    def install_url(self, pre_auth_code: str, redirect_uri: str, state: str = "") -> str:
+    def install_url(
+        self, pre_auth_code: str, redirect_uri: str, state: str = "", *, base_url: str | None = None
+    ) -> str:
         """WeCom's install page for ``pre_auth_code``; it returns to ``redirect_uri``."""
         query = {"suite_id": self.suite_id, "pre_auth_code": pre_auth_code}
         query |= {"redirect_uri": redirect_uri, "state": state}
-        return f"{self.install_base_url}/3rdapp/install?{urlencode(query)}"
+        base = (base_url or self.install_base_url).rstrip("/")
+        return f"{base}/3rdapp/install?{urlencode(query)}"
 
     def derive_key(self, purpose: str) -> bytes:
         """A key for ``purpose`` derived from the suite secret (e.g. to sign ``state``)."""

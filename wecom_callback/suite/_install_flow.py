@@ -48,6 +48,7 @@ class InstallFlow:
     app's, started on demand). ``redirect_uri`` is the public URL of ``<mount>/callback``.
     ``secret`` signs the state (default: a key derived from the suite secret). After an
     install the browser goes to ``done_url`` with ``auth_corp_id`` in the query, if given.
+    ``install_base_url`` replaces WeCom's install page host (a test server).
     """
 
     def __init__(
@@ -59,8 +60,10 @@ class InstallFlow:
         state_ttl: float = 900.0,
         auth_type: int | None = None,
         done_url: str | None = None,
+        install_base_url: str | None = None,
     ) -> None:
         self._suite = suite
+        self.install_base_url = install_base_url
         self.redirect_uri = redirect_uri
         self.auth_type = auth_type
         self.done_url = done_url
@@ -96,7 +99,10 @@ class InstallFlow:
         except Exception as exc:
             return _failed("starting an install", exc)
         state = self._signer(suite).issue()
-        return RedirectResponse(suite.install_url(pre.pre_auth_code, self.redirect_uri, state), 302)
+        target = suite.install_url(
+            pre.pre_auth_code, self.redirect_uri, state, base_url=self.install_base_url
+        )
+        return RedirectResponse(target, 302)
 
     async def callback(self, request: Request) -> Response:
         """The redirect back from WeCom: check the state, exchange, store."""
