@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import importlib
 import sys
+import threading
+import time
 from types import ModuleType
 
 import pytest
@@ -40,18 +42,18 @@ def test_quickstart(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_suite(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The whole suite (install flow, data URL) is tested in tests/suite/test_example.py.
+    monkeypatch.setenv("WECOM_SUITE_ID", "wwsuite1")
+    monkeypatch.setenv("WECOM_SUITE_SECRET", "suite-secret")
     module = load("examples.suite", monkeypatch, "wwsuite1,wwprovider1")
     sim = Simulator(TOKEN, KEY, "wwsuite1")
-    with TestClient(module.app) as client:
-        req = sim.callback(
-            {
-                "SuiteId": "wwsuite1",
-                "InfoType": "suite_ticket",
-                "TimeStamp": 1700000000,
-                "SuiteTicket": "T1",
-            }
-        )
-        r = client.post(req.url("/"), content=req.body)
+    with TestClient(module.site) as client:
+        req = sim.instruction("suite_ticket", {"SuiteTicket": "T1"})
+        r = client.post(req.url("/wecom/instruction"), content=req.body)
         assert r.content == b"success"
-    # Leaving the client ran the app's shutdown, which waits for in-flight handlers.
-    assert module.tickets == {"wwsuite1": "T1"}
+        tickets = module.app.suite_client.tickets
+        deadline = time.monotonic() + 20
+        while client.portal.call(tickets.latest) is None and time.monotonic() < deadline:
+            threading.Event().wait(0.05)
+        latest = client.portal.call(tickets.latest)
+        assert latest is not None and latest.value == "T1"
