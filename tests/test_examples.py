@@ -51,9 +51,10 @@ def test_suite(monkeypatch: pytest.MonkeyPatch) -> None:
         req = sim.instruction("suite_ticket", {"SuiteTicket": "T1"})
         r = client.post(req.url("/wecom/instruction"), content=req.body)
         assert r.content == b"success"
-        tickets = module.app.suite_client.tickets
+        tickets, portal = module.app.suite_client.tickets, client.portal
+        assert portal is not None  # set while the client is entered
         deadline = time.monotonic() + 20
-        while client.portal.call(tickets.latest) is None and time.monotonic() < deadline:
+        while portal.call(tickets.latest) is None and time.monotonic() < deadline:
             threading.Event().wait(0.05)
-        latest = client.portal.call(tickets.latest)
+        latest = portal.call(tickets.latest)
         assert latest is not None and latest.value == "T1"
