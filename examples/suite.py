@@ -36,8 +36,8 @@ flow = app.suite.install_flow(
 )
 site = Starlette(
     routes=[
-        Mount("/wecom/instruction", app),
-        Mount("/wecom/data", app),
+        *app.routes("/wecom/instruction"),  # answered with or without the slash
+        *app.routes("/wecom/data"),
         Mount("/install", flow),
     ],
     lifespan=app.lifespan,
