@@ -134,7 +134,10 @@ class WeComApp:
         )
         replay = ReplayWindow(retention, settings.max_clock_skew)
         self.receiver = Receiver(
-            self.crypto, self.runner.admit, replay if settings.replay_window else None
+            self.crypto,
+            self.runner.admit,
+            replay if settings.replay_window else None,
+            endpoint=self.name,
         )
         self._starting: asyncio.Task[None] | None = None
         self._stopped = False
@@ -343,7 +346,7 @@ class WeComApp:
             s = self.settings
             body = await http.read_body(scope, receive, s.max_body_size, s.body_timeout)
         except (AmbiguousRequestError, BodyTimeoutError) as exc:
-            return self.receiver.rejected(scope["method"], exc)
+            return self.receiver.rejected(scope["method"], exc, peer)
         try:
             if not self.runner.started:  # no lifespan (or a failed start): start lazily
                 await self._lazy_start()

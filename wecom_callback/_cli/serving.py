@@ -11,6 +11,7 @@ from typing import Any
 
 import uvicorn
 
+from .._app import logs
 from .._app.loader import load_apps, load_target
 from .._app.protocol import guarded_protocol
 
@@ -35,6 +36,7 @@ LIMITS: list[tuple[str, str, float, str]] = [
 def cmd_run(args: argparse.Namespace) -> int:
     # The one loader: the current directory is importable, and a bad target is one line.
     target: Any = load_target(args.app) if args.app else "wecom_callback.asgi:create_app"
+    logs.setup(args.log_format)
     protocol = guarded_protocol(
         header_timeout=args.header_timeout,
         max_header_bytes=int(args.max_header_size),
@@ -56,6 +58,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    logs.setup(args.log_format)
     apps = load_apps(args.app)
 
     async def work() -> None:
@@ -76,6 +79,16 @@ def cmd_worker(args: argparse.Namespace) -> int:
     return 0
 
 
+def _log_format(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-format",
+        choices=["text", "json"],
+        default=None,
+        help="log lines as text or JSON (WECOM_LOG_FORMAT; default: text on a terminal,"
+        " JSON otherwise)",
+    )
+
+
 def register(sub: Any) -> None:
     """Add this module's commands to the ``wecom-callback`` parser."""
     p = sub.add_parser(
@@ -94,10 +107,12 @@ def register(sub: Any) -> None:
         value = float(os.environ.get(var, default))
         p.add_argument(flag, type=float, default=value, help=f"{text} ({var}, {default:g})")
     p.add_argument("--log-level", default="info", help="uvicorn's log level (info)")
+    _log_format(p)
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("worker", help="run handlers from the inbox without serving HTTP")
     p.add_argument(
         "app", help="module:attribute of a WeComApp, or of a Starlette/FastAPI site mounting some"
     )
+    _log_format(p)
     p.set_defaults(func=cmd_worker)

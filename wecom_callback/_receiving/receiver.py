@@ -89,11 +89,16 @@ class Receiver:
     """Verify, decrypt, parse and hand a callback to ``dispatch``; encrypt its reply."""
 
     def __init__(
-        self, crypto: WeComCrypto, dispatch: Dispatch, replay: ReplayWindow | None = None
+        self,
+        crypto: WeComCrypto,
+        dispatch: Dispatch,
+        replay: ReplayWindow | None = None,
+        endpoint: str = "",
     ) -> None:
         self.crypto = crypto
         self.dispatch = dispatch
         self.replay = replay
+        self.endpoint = endpoint
 
     def get(self, query: Mapping[str, str]) -> Outcome:
         """Answer the URL-verification GET with the echostr plaintext, verbatim."""
@@ -122,7 +127,7 @@ class Receiver:
                 self.replay.check(timestamp)
             data = parse_xml(plain.message)
         except WeComCallbackError as exc:
-            return self._rejected("POST", exc)
+            return self._rejected("POST", exc, client_addr)
         model = model_from_dict(data)
         ctx = CallbackContext(
             received_at=datetime.now(UTC),
@@ -144,15 +149,21 @@ class Receiver:
         envelope = self.crypto.encrypt(reply_xml, nonce=nonce, receive_id=receive_id)
         return Outcome(200, envelope.to_xml().encode(), "application/xml; charset=utf-8")
 
-    @staticmethod
-    def rejected(method: str, exc: WeComCallbackError) -> Outcome:
+    def rejected(self, method: str, exc: WeComCallbackError, peer: str | None = None) -> Outcome:
         """The 4xx for ``exc``, logged with its reason and code (never the payload)."""
-        return Receiver._rejected(method, exc)
+        return self._rejected(method, exc, peer)
 
-    @staticmethod
-    def _rejected(method: str, exc: WeComCallbackError) -> Outcome:
+    def _rejected(self, method: str, exc: WeComCallbackError, peer: str | None = None) -> Outcome:
         outcome = Outcome.reject(exc)
         log.warning(
-            "rejected %s: %s (code %s, status %s)", method, exc.reason, outcome.code, outcome.status
-        )
+            "rejected endpoint=%s %s from %s: %s (code %s, status %s)",
+            self.endpoint,
+            method,
+            peer or "?",
+            exc.reason,
+            outcome.code,
+            outcome.status,
+            extra={"endpoint": self.endpoint, "method": method, "peer": peer,
+                   "reason": exc.reason, "code": outcome.code, "status": outcome.status},
+        )  # fmt: skip
         return outcome

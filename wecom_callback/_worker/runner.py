@@ -200,18 +200,36 @@ class Runner:
         outcome = "new" if admitted.new else "duplicate"
         self.observer.admitted(new.kind, outcome, time.monotonic() - began)
         if not admitted.new:
-            log.info("duplicate delivery of key=%s suppressed", ctx.dedupe_key)
+            self._log(new, "duplicate", began)
             return admitted.record.reply
         if not self.inline:
+            self._log(new, "admitted", began)
             return None
         run = self.attempts.launch(admitted.record, delivery.model, ctx)
         if delivery.instruction:
             run.answered = True
+            self._log(new, "acknowledged", began)
             return None  # acknowledged at once; the handlers go on in the background
         await asyncio.wait((run.finished,), timeout=self.settings.reply_budget)
         if not run.finished.done():
             run.answered = True
+        outcome = "replied" if run.reply is not None else "handled"
+        self._log(new, outcome if run.finished.done() else "background", began)
         return run.reply
+
+    def _log(self, new: NewCallback, outcome: str, began: float) -> None:
+        """One line per callback: endpoint, kind, dedupe key, outcome, duration."""
+        ms = (time.monotonic() - began) * 1000
+        log.info(
+            "callback endpoint=%s kind=%s key=%s outcome=%s duration_ms=%.1f",
+            self.endpoint,
+            new.kind,
+            new.key,
+            outcome,
+            ms,
+            extra={"endpoint": self.endpoint, "kind": new.kind, "dedupe_key": new.key,
+                   "outcome": outcome, "duration_ms": round(ms, 1)},
+        )  # fmt: skip
 
     def _admitted_late(self, future: asyncio.Future[Admitted], delivery: Delivery) -> None:
         if future.cancelled() or future.exception() is not None:
