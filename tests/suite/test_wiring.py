@@ -83,3 +83,19 @@ def test_installations_in_the_users_own_store(
         assert app.installations is rows
         data = Simulator(TOKEN, KEY, CORP)
         assert post(server, data.callback({"MsgType": "text", "MsgId": 5})).status_code == 200
+
+
+async def test_from_env_takes_the_users_installation_store(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    env = {"WECOM_TOKEN": TOKEN, "WECOM_ENCODING_AES_KEY": KEY, "WECOM_SUITE_ID": SUITE}
+    env |= {"WECOM_SUITE_SECRET": "s3cret", "WECOM_INBOX_URL": "memory://"}
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    rows = Rows()
+    app = WeComApp.from_env(installations=rows)
+    await app.startup()
+    try:
+        assert app.installations is rows
+    finally:
+        await app.shutdown()

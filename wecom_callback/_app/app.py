@@ -157,8 +157,11 @@ class WeComApp:
         if isinstance(store, str):
             overrides["store_url"] = store
             store = None
+        installations = overrides.pop("installations", None)
         settings = Settings.from_env(**overrides)
-        return cls(settings=settings, client=client, inbox=inbox, store=store)
+        return cls(
+            settings=settings, client=client, inbox=inbox, store=store, installations=installations
+        )
 
     def __repr__(self) -> str:
         return (
