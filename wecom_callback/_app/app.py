@@ -120,6 +120,16 @@ class WeComApp:
             settings, self.router, self.startup, store=given, installations=installations
         )
         self.crypto.more_receive_ids = self.suite.corps  # a suite's installed corps
+        self._build_pipeline(given_inbox)
+        self._starting: asyncio.Task[None] | None = None
+        self._stopped = False
+        self._retry_at = 0.0
+        self._backoff = 0.0
+        self._start_error = ""
+
+    def _build_pipeline(self, given_inbox: Inbox | None) -> None:
+        """The inbox view, the runner over it, and the receiver in front of both."""
+        settings = self.settings
         retention = settings.retention_days * 86400
         base = given_inbox or open_inbox(settings.inbox_url, retention=retention)
         self.inbox = base.scoped(self.name)
@@ -139,11 +149,6 @@ class WeComApp:
             replay if settings.replay_window else None,
             endpoint=self.name,
         )
-        self._starting: asyncio.Task[None] | None = None
-        self._stopped = False
-        self._retry_at = 0.0
-        self._backoff = 0.0
-        self._start_error = ""
 
     @classmethod
     def from_env(cls, **overrides: Any) -> WeComApp:

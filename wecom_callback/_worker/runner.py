@@ -169,7 +169,6 @@ class Runner:
         if not self._accepting:
             raise NotAccepting("shutting down")
         ctx = delivery.ctx
-        lease = self.settings.lease_seconds if self.inline else 0.0
         new = NewCallback(
             key=ctx.dedupe_key,
             receive_id=ctx.receive_id,
@@ -178,27 +177,7 @@ class Runner:
             received_at=ctx.received_at.timestamp(),
         )
         began = time.monotonic()
-        pending = asyncio.ensure_future(
-            self.inbox.admit(new, owner=self.owner, lease_seconds=lease)
-        )
-        timeout = self.settings.admission_timeout
-        done, _ = await asyncio.wait((pending,), timeout=timeout)
-        if not done:
-            # The commit may still land: then this process runs the work (it holds the
-            # lease), and WeCom's retry finds a duplicate.
-            pending.add_done_callback(lambda f: self._admitted_late(f, delivery))
-            self.observer.admitted(new.kind, "refused", time.monotonic() - began)
-            self._outage.failed(self.endpoint, f"no commit within {timeout:g} s", None)
-            raise NotAccepting(f"the inbox did not commit within {timeout:g} s")
-        exc = pending.exception()
-        if exc is not None:
-            self.observer.admitted(new.kind, "refused", time.monotonic() - began)
-            self._outage.failed(self.endpoint, f"{type(exc).__name__}: {exc}", exc)
-            raise NotAccepting(f"inbox unavailable ({type(exc).__name__})") from exc
-        self._outage.succeeded(self.endpoint)
-        admitted = pending.result()
-        outcome = "new" if admitted.new else "duplicate"
-        self.observer.admitted(new.kind, outcome, time.monotonic() - began)
+        admitted = await self._commit(new, delivery, began)
         if not admitted.new:
             self._log(new, "duplicate", began)
             return admitted.record.reply
@@ -230,6 +209,32 @@ class Runner:
             extra={"endpoint": self.endpoint, "kind": new.kind, "dedupe_key": new.key,
                    "outcome": outcome, "duration_ms": round(ms, 1)},
         )  # fmt: skip
+
+    async def _commit(self, new: NewCallback, delivery: Delivery, began: float) -> Admitted:
+        """Admit ``new`` within the admission deadline, or raise :class:`NotAccepting`."""
+        lease = self.settings.lease_seconds if self.inline else 0.0
+        pending = asyncio.ensure_future(
+            self.inbox.admit(new, owner=self.owner, lease_seconds=lease)
+        )
+        timeout = self.settings.admission_timeout
+        done, _ = await asyncio.wait((pending,), timeout=timeout)
+        if not done:
+            # The commit may still land: then this process runs the work (it holds the
+            # lease), and WeCom's retry finds a duplicate.
+            pending.add_done_callback(lambda f: self._admitted_late(f, delivery))
+            self.observer.admitted(new.kind, "refused", time.monotonic() - began)
+            self._outage.failed(self.endpoint, f"no commit within {timeout:g} s", None)
+            raise NotAccepting(f"the inbox did not commit within {timeout:g} s")
+        exc = pending.exception()
+        if exc is not None:
+            self.observer.admitted(new.kind, "refused", time.monotonic() - began)
+            self._outage.failed(self.endpoint, f"{type(exc).__name__}: {exc}", exc)
+            raise NotAccepting(f"inbox unavailable ({type(exc).__name__})") from exc
+        self._outage.succeeded(self.endpoint)
+        admitted = pending.result()
+        outcome = "new" if admitted.new else "duplicate"
+        self.observer.admitted(new.kind, outcome, time.monotonic() - began)
+        return admitted
 
     def _admitted_late(self, future: asyncio.Future[Admitted], delivery: Delivery) -> None:
         if future.cancelled() or future.exception() is not None:
