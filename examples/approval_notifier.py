@@ -12,18 +12,14 @@ prints the message the applicant got.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import uvicorn
 
 from wecom_callback import WeComApp
 from wecom_callback.client import TextCard, WeComClient
 from wecom_callback.models import SysApprovalChangeEvent
-from wecom_callback.testing import FakeWeComAPI, Simulator
+from wecom_callback.testing import FakeWeComAPI, Simulator, serving
 
 TOKEN = "ApprovalToken"
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -52,22 +48,6 @@ def build_app(client: WeComClient) -> WeComApp:
     return app
 
 
-@contextlib.asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Serve ``app`` under uvicorn in this event loop; yield its URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()  # connections queue from now on, so no waiting for readiness
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True  # its shutdown waits for the app's in-flight handlers
-        await serving
-        sock.close()
-
-
 async def demo() -> list[dict[str, Any]]:
     """Run the scenario; the bodies message/send received."""
     async with FakeWeComAPI() as api:
@@ -90,7 +70,7 @@ async def demo() -> list[dict[str, Any]]:
             }
         )
         client = WeComClient(api.corp_id, api.secret, agent_id=api.agent_id, base_url=api.base_url)
-        async with client, serve(build_app(client)) as url, httpx.AsyncClient() as http:
+        async with client, serving(build_app(client)) as url, httpx.AsyncClient() as http:
             answer = await http.post(callback.url(url), content=callback.body)
             print(f"callback answered HTTP {answer.status_code}")
         return [call.json for call in api.calls_to("message/send")]

@@ -15,18 +15,14 @@ sends itself two signed callbacks, and prints what the bot sent.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import uvicorn
 
 from wecom_callback import WeComApp
 from wecom_callback.client import Text, WeComClient
 from wecom_callback.models import KfMsgOrEvent
-from wecom_callback.testing import FakeWeComAPI, Simulator
+from wecom_callback.testing import FakeWeComAPI, Simulator, serving
 
 TOKEN = "KfEchoToken"
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -48,22 +44,6 @@ def build_app(client: WeComClient) -> WeComApp:
     return app
 
 
-@contextlib.asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Serve ``app`` under uvicorn in this event loop; yield its URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()  # connections queue from now on, so no waiting for readiness
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True  # its shutdown waits for the app's in-flight handlers
-        await serving
-        sock.close()
-
-
 async def demo() -> list[dict[str, Any]]:
     """Run the scenario; the bodies kf/send_msg received."""
     async with FakeWeComAPI() as api:
@@ -75,7 +55,7 @@ async def demo() -> list[dict[str, Any]]:
         )
         sim = Simulator(TOKEN, AES_KEY, api.corp_id)
         client = WeComClient(api.corp_id, api.secret, base_url=api.base_url)
-        async with client, serve(build_app(client)) as url, httpx.AsyncClient() as http:
+        async with client, serving(build_app(client)) as url, httpx.AsyncClient() as http:
             for token in ("SYNC-TOKEN-1", "SYNC-TOKEN-2"):  # the second finds nothing new
                 callback = sim.callback(
                     {

@@ -11,18 +11,14 @@ the app your corp id and the customer-contact secret (or ``WECOM_CORP_ID`` and
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import socket
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import uvicorn
 
 from wecom_callback import WeComApp
 from wecom_callback.client import WeComClient
 from wecom_callback.models import AddExternalContactEvent
-from wecom_callback.testing import FakeWeComAPI, Simulator
+from wecom_callback.testing import FakeWeComAPI, Simulator, serving
 
 TOKEN = "WelcomeToken"
 AES_KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -49,22 +45,6 @@ def build_app(corp_id: str, secret: str, api_base_url: str) -> WeComApp:
     return app
 
 
-@contextlib.asynccontextmanager
-async def serve(app: Any) -> AsyncIterator[str]:
-    """Serve ``app`` under uvicorn in this event loop; yield its URL."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen()  # connections queue from now on, so no waiting for readiness
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
-    serving = asyncio.create_task(server.serve(sockets=[sock]))
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True  # its shutdown waits for the app's in-flight handlers
-        await serving
-        sock.close()
-
-
 async def demo() -> list[dict[str, Any]]:
     """Run the scenario; the bodies send_welcome_msg received."""
     async with FakeWeComAPI() as api:
@@ -82,7 +62,7 @@ async def demo() -> list[dict[str, Any]]:
             }
         )
         app = build_app(api.corp_id, api.secret, api.base_url)
-        async with serve(app) as url, httpx.AsyncClient() as http:
+        async with serving(app) as url, httpx.AsyncClient() as http:
             answer = await http.post(callback.url(url), content=callback.body)
             print(f"callback answered HTTP {answer.status_code}")
         return [call.json for call in api.calls_to("externalcontact/send_welcome_msg")]

@@ -4,12 +4,13 @@
 - :func:`callback_xml` writes a plaintext callback from tag/value pairs.
 - :class:`FakeWeComAPI` plays WeCom's server API (``.service``: a :class:`FakeService`
   plays the third-party side: suites, tickets, installs).
-- :class:`LiveServer` runs any ASGI app under a real uvicorn on 127.0.0.1, port 0.
+- :class:`LiveServer` runs any ASGI app under a real uvicorn on 127.0.0.1, port 0, in a
+  thread; :func:`serving` does the same in the running event loop.
 """
 
 from ._fake_api import FakeWeComAPI
 from ._fake_service import FakeService
-from ._server import LiveServer
+from ._server import LiveServer, serving
 from ._simulator import SimulatedRequest, Simulator, callback_xml
 
 __all__ = [
@@ -19,4 +20,5 @@ __all__ = [
     "SimulatedRequest",
     "Simulator",
     "callback_xml",
+    "serving",
 ]

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
 import threading
-from collections.abc import Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from types import TracebackType
 from typing import Any, TypeVar
 
@@ -12,7 +14,7 @@ import uvicorn
 
 from .._app.serving import NotifyingServer
 
-__all__ = ["LiveServer"]
+__all__ = ["LiveServer", "serving"]
 
 T = TypeVar("T")
 
@@ -80,3 +82,26 @@ class LiveServer:
         tb: TracebackType | None,
     ) -> None:
         self.stop()
+
+
+@contextlib.asynccontextmanager
+async def serving(app: Any, **config: Any) -> AsyncIterator[str]:
+    """Serve ``app`` under a real uvicorn in this event loop; yield its URL.
+
+    ``async with serving(app) as url:``, for async code (``LiveServer`` is the threaded
+    form). The socket listens before the block starts, so connections queue from then
+    on; leaving the block runs uvicorn's graceful shutdown (the app's in-flight handlers
+    finish first).
+    """
+    config.setdefault("log_level", "warning")
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen()
+    server = uvicorn.Server(uvicorn.Config(app, **config))
+    task = asyncio.create_task(server.serve(sockets=[sock]))
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        await task
+        sock.close()
