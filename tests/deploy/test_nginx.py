@@ -90,8 +90,9 @@ def test_behind_nginx_with_proxy_headers(tmp_path: Path) -> None:
         """,
     )
     base = f"http://127.0.0.1:{port}/wecom/"
-    proc = start_nginx(tmp_path, conf, base)
+    proc = None
     try:
+        proc = start_nginx(tmp_path, conf, base)
         sim = Simulator(TOKEN, KEY, CORP)
         check = sim.verify_request("777")
         assert httpx.get(check.url(base)).text == "777"
@@ -102,8 +103,9 @@ def test_behind_nginx_with_proxy_headers(tmp_path: Path) -> None:
         bad = httpx.post(base, params={**req.query, "msg_signature": "0" * 40}, content=req.body)
         assert bad.status_code == 403 and b"-40001" in bad.content
     finally:
-        proc.terminate()
-        proc.wait(30)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(30)
         app.terminate()
 
 
@@ -118,8 +120,9 @@ def test_the_production_example_config_serves_callbacks(tmp_path: Path) -> None:
     (tmp_path / "wecom.conf").write_text(example)
     conf = nginx_conf(tmp_path, f"include {tmp_path}/wecom.conf;")
     base = f"http://127.0.0.1:{port}/"
-    proc = start_nginx(tmp_path, conf, base)
+    proc = None
     try:
+        proc = start_nginx(tmp_path, conf, base)
         sim = Simulator(TOKEN, KEY, CORP)
         req = sim.callback({"MsgType": "text", "Content": "x", "MsgId": 2, "FromUserName": "u"})
         r = httpx.post(req.url(base), content=req.body, headers={"X-Forwarded-For": "203.0.113.9"})
@@ -130,6 +133,7 @@ def test_the_production_example_config_serves_callbacks(tmp_path: Path) -> None:
         long_header = httpx.get(base, headers={"X-Big": "a" * 20000})
         assert long_header.status_code in (400, 431, 494)
     finally:
-        proc.terminate()
-        proc.wait(30)
+        if proc is not None:
+            proc.terminate()
+            proc.wait(30)
         app.terminate()
