@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import pytest
 
 from tests.conftest import CORP as SELF_BUILT_CORP
 from tests.conftest import KEY, TOKEN
 from tests.suite.conftest import CORP, PROVIDER, SUITE, eventually, post, suite_app
+from tests.suite.test_stores import DictInstallations
 from wecom_callback import Settings, WeComApp
 from wecom_callback.errors import ConfigurationError
 from wecom_callback.models import CreateAuthEvent
-from wecom_callback.suite import Installation, InstallationStore
 from wecom_callback.testing import FakeWeComAPI, LiveServer, Simulator
 
 
@@ -45,32 +43,13 @@ def test_clear_errors_outside_suite_mode() -> None:
     with pytest.raises(ConfigurationError, match="while the app runs"):
         suite.installations  # noqa: B018 - the property raises
     with pytest.raises(ConfigurationError, match="needs suite mode"):
-        WeComApp(TOKEN, KEY, SELF_BUILT_CORP, inbox="memory://", installations=Rows())
-
-
-class Rows(InstallationStore):
-    """Installations in the user's own table."""
-
-    def __init__(self) -> None:
-        self.rows: dict[str, Installation] = {}
-
-    async def get(self, auth_corp_id: str) -> Installation | None:
-        return self.rows.get(auth_corp_id)
-
-    async def list(self) -> Sequence[Installation]:
-        return list(self.rows.values())
-
-    async def save(self, installation: Installation) -> None:
-        self.rows[installation.auth_corp_id] = installation
-
-    async def delete(self, auth_corp_id: str) -> bool:
-        return self.rows.pop(auth_corp_id, None) is not None
+        WeComApp(TOKEN, KEY, SELF_BUILT_CORP, inbox="memory://", installations=DictInstallations())
 
 
 def test_installations_in_the_users_own_store(
     fake: FakeWeComAPI, suite_secret: str, instruction: Simulator
 ) -> None:
-    rows = Rows()
+    rows = DictInstallations()
     app = suite_app(fake, suite_secret, "memory://", installations=rows)
     fake.service.push_ticket(SUITE)
     ticket = fake.service.push_ticket(SUITE)
@@ -92,7 +71,7 @@ async def test_from_env_takes_the_users_installation_store(
     env |= {"WECOM_SUITE_SECRET": "s3cret", "WECOM_INBOX_URL": "memory://"}
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    rows = Rows()
+    rows = DictInstallations()
     app = WeComApp.from_env(installations=rows)
     await app.startup()
     try:
