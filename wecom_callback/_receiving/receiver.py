@@ -20,6 +20,7 @@ from ..models._base import Callback
 from ..models._parsing import model_from_dict
 from ..replies._passive import Reply, TextReply
 from .context import CallbackContext
+from .rejections import RejectionLog
 from .replay import ReplayWindow
 
 __all__ = ["Delivery", "Outcome", "Receiver", "dedupe_key", "render_reply"]
@@ -99,6 +100,7 @@ class Receiver:
         self.dispatch = dispatch
         self.replay = replay
         self.endpoint = endpoint
+        self.rejections = RejectionLog()
 
     def get(self, query: Mapping[str, str]) -> Outcome:
         """Answer the URL-verification GET with the echostr plaintext, verbatim."""
@@ -155,6 +157,8 @@ class Receiver:
 
     def _rejected(self, method: str, exc: WeComCallbackError, peer: str | None = None) -> Outcome:
         outcome = Outcome.reject(exc)
+        if not self.rejections.allow(outcome.status):
+            return outcome  # counted; the next line after the window says how many
         log.warning(
             "rejected endpoint=%s %s from %s: %s (code %s, status %s)",
             self.endpoint,
