@@ -146,3 +146,16 @@ async def test_redis_legacy_keys_are_adopted() -> None:
             assert await app.endpoints() == ["hr"]
         finally:
             await app.close()
+
+
+async def test_memory_inbox_keeps_a_bounded_number_of_finished_records() -> None:
+    from wecom_callback.inbox import MemoryInbox
+
+    inbox = MemoryInbox(max_finished=3).scoped("app")
+    for n in range(5):
+        await inbox.admit(callback(f"k{n}"), owner="w", lease_seconds=30)
+        await inbox.complete(f"k{n}")
+    await inbox.admit(callback("live"), owner="w", lease_seconds=30)
+    kept = {r.key for r in await inbox.list(limit=10)}
+    assert kept == {"k2", "k3", "k4", "live"}  # the oldest finished went; pending stays
+    assert (await inbox.stats())["done"] == 3

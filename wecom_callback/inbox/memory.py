@@ -21,8 +21,13 @@ from wecom_callback.inbox._base import (
     check_endpoint,
 )
 
-#: One endpoint's records and the keys of its pending ones.
-_Space = tuple[dict[str, InboxRecord], set[str]]
+#: One endpoint's records, the keys of its pending ones, and of its finished ones in the
+#: order they finished (dicts keep insertion order).
+_Space = tuple[dict[str, InboxRecord], set[str], dict[str, None]]
+
+#: Finished records kept per endpoint before the oldest are dropped: held forever, they
+#: would grow the heap without bound and full garbage collections with it.
+MAX_FINISHED = 10_000
 
 __all__ = ["MemoryInbox"]
 
@@ -36,21 +41,24 @@ class MemoryInbox(Inbox):
 
     scheme = "memory"
 
-    def __init__(self, *, endpoint: str = "") -> None:
+    def __init__(self, *, endpoint: str = "", max_finished: int = MAX_FINISHED) -> None:
+        """Keep at most ``max_finished`` done or dead records per endpoint (oldest go)."""
         self._spaces: dict[str, _Space] = {}
+        self.max_finished = max_finished
         self._bind(endpoint)
 
     def _bind(self, endpoint: str) -> None:
         self.endpoint = check_endpoint(endpoint) if endpoint else ""
-        records, pending = self._spaces.setdefault(endpoint, ({}, set()))
+        records, pending, finished = self._spaces.setdefault(endpoint, ({}, set(), {}))
         self._records = records
         # Keys of pending records: claim looks at these only, not at every record kept.
         self._pending = pending
+        self._finished = finished
 
     def scoped(self, endpoint: str) -> Self:
         """A view of ``endpoint``'s records in the same dicts."""
         view = object.__new__(type(self))
-        view._spaces = self._spaces
+        view._spaces, view.max_finished = self._spaces, self.max_finished
         view._bind(endpoint)
         return view
 
@@ -59,7 +67,7 @@ class MemoryInbox(Inbox):
         if not self.endpoint or self.endpoint not in self._spaces:
             return 0
         ids = set(receive_ids)
-        legacy, legacy_pending = self._spaces.setdefault("", ({}, set()))
+        legacy, legacy_pending, _ = self._spaces.setdefault("", ({}, set(), {}))
         moved = [k for k, r in legacy.items() if r.receive_id in ids and k not in self._records]
         for key in moved:
             self._records[key] = legacy.pop(key)
@@ -70,7 +78,7 @@ class MemoryInbox(Inbox):
 
     async def endpoints(self) -> list[str]:
         """Endpoints with records here."""
-        return sorted(name for name, (records, _) in self._spaces.items() if records)
+        return sorted(name for name, (records, _, _) in self._spaces.items() if records)
 
     def __repr__(self) -> str:
         return f"MemoryInbox(endpoint={self.endpoint!r}, records={len(self._records)})"
@@ -83,8 +91,14 @@ class MemoryInbox(Inbox):
         self._records[key] = updated
         if updated.status is RecordStatus.PENDING:
             self._pending.add(key)
+            self._finished.pop(key, None)
         else:
             self._pending.discard(key)
+            self._finished[key] = None
+            while len(self._finished) > self.max_finished:
+                oldest = next(iter(self._finished))
+                del self._finished[oldest]
+                self._records.pop(oldest, None)
         return updated
 
     async def admit(self, callback: NewCallback, *, owner: str, lease_seconds: float) -> Admitted:
@@ -220,4 +234,5 @@ class MemoryInbox(Inbox):
         ]
         for key in doomed:
             del self._records[key]
+            self._finished.pop(key, None)
         return len(doomed)
