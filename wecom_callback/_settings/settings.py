@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
+import warnings
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
@@ -222,6 +224,7 @@ class Settings(BaseModel):
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Read ``WECOM_*`` variables (see the README's table); ``overrides`` win."""
         env = os.environ if environ is None else environ
+        _warn_unknown(env)
         values: dict[str, Any] = {}
         for name, var in _ENV.items():
             if var in env and env[var] != "":
@@ -240,6 +243,35 @@ class Settings(BaseModel):
             return cls(**values)
         except ValidationError as exc:
             raise ConfigurationError(f"invalid settings: {describe(exc)}") from None
+
+
+#: ``WECOM_*`` variables read elsewhere than the settings (the command line, the asgi
+#: factory, log setup); a test checks that every one the package names is known.
+OTHER_VARIABLES = frozenset(
+    {
+        "WECOM_APP", "WECOM_PATH", "WECOM_HOST", "WECOM_PORT", "WECOM_LOG_FORMAT",
+        "WECOM_LIMIT_CONCURRENCY", "WECOM_TIMEOUT_KEEP_ALIVE", "WECOM_HEADER_TIMEOUT",
+        "WECOM_MAX_HEADER_SIZE", "WECOM_MAX_WAITING",
+    }
+)  # fmt: skip
+
+
+class UnknownVariableWarning(UserWarning):
+    """A ``WECOM_*`` environment variable that nothing reads (likely a typo)."""
+
+
+def known_variables() -> frozenset[str]:
+    """Every ``WECOM_*`` variable wecom-callback reads."""
+    return frozenset(_ENV.values()) | OTHER_VARIABLES
+
+
+def _warn_unknown(env: Mapping[str, str]) -> None:
+    known = known_variables()
+    for var in sorted(v for v in env if v.startswith("WECOM_") and v not in known):
+        close = difflib.get_close_matches(var, sorted(known), n=1, cutoff=0.7)
+        hint = f"; did you mean {close[0]}?" if close else ""
+        warnings.warn(f"{var} is not a wecom-callback setting{hint}", UnknownVariableWarning,
+                      stacklevel=3)  # fmt: skip
 
 
 def describe(exc: ValidationError) -> str:
