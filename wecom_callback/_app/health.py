@@ -58,19 +58,30 @@ class PrometheusObserver(Observer):
             ["kind", "where"],
         )  # fmt: skip
 
+        # Children by label values: labels() takes a lock and hashes every call; these
+        # are read on every callback.
+        self._children: dict[tuple[str, str, str], Any] = {}
+
+    def _child(self, metric: Any, name: str, a: str, b: str) -> Any:
+        child = self._children.get((name, a, b))
+        if child is None:
+            child = self._children[(name, a, b)] = metric.labels(a, b)
+        return child
+
     def admitted(self, kind: str, outcome: str, seconds: float) -> None:
         """Count one admission (new, duplicate: a dedupe hit, refused)."""
-        self.callbacks.labels(kind, outcome).inc()
+        self._child(self.callbacks, "c", kind, outcome).inc()
         if outcome != "refused":
             self.admission.observe(seconds)
 
     def handled(self, kind: str, seconds: float, ok: bool) -> None:
         """Time one handler."""
-        self.handlers.labels(kind, "ok" if ok else "error").observe(seconds)
+        self._child(self.handlers, "h", kind, "ok" if ok else "error").observe(seconds)
 
     def finished(self, kind: str, inline: bool) -> None:
         """Count one finished record."""
-        self.completions.labels(kind, "inline" if inline else "background").inc()
+        where = "inline" if inline else "background"
+        self._child(self.completions, "f", kind, where).inc()
 
     def rejected(self, status: int, code: int | None) -> None:
         """Count one refused request (4xx, or 503 when the inbox refused it)."""

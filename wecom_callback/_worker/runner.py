@@ -198,6 +198,8 @@ class Runner:
 
     def _log(self, new: NewCallback, outcome: str, began: float) -> None:
         """One line per callback: endpoint, kind, dedupe key, outcome, duration."""
+        if not log.isEnabledFor(logging.INFO):
+            return  # on the hot path: build nothing for a line nobody reads
         ms = (time.monotonic() - began) * 1000
         log.info(
             "callback endpoint=%s kind=%s key=%s outcome=%s duration_ms=%.1f",
