@@ -21,7 +21,7 @@ def test_every_variable_the_package_names_is_known() -> None:
         var
         for path in root.rglob("*.py")
         for var in re.findall(r"\bWECOM_[A-Z_]+\b", path.read_text())
-        if not var.endswith("_")
+        if not var.endswith("_") and not var.startswith("WECOM_HR_")  # the example endpoint
     }
     assert named - known_variables() == set()
 

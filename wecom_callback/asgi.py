@@ -1,6 +1,8 @@
 """The deployable ASGI application: ``uvicorn --factory wecom_callback.asgi:create_app``.
 
-It serves ``WECOM_APP`` (``module:attribute`` of your WeComApp) or, when unset, a pure
+With ``WECOM_CONFIG`` (a settings file, see :class:`~wecom_callback.SettingsFile`) it
+serves every endpoint the file describes, each at its path. Else it serves ``WECOM_APP``
+(``module:attribute`` of your WeComApp) or, when unset, a pure
 receiver (``WeComApp.from_env(inline=False)``): it admits callbacks to the inbox and
 answers, and never runs or claims handler work; ``wecom-callback worker module:app``
 processes sharing the inbox do. The app is mounted at ``WECOM_PATH`` (default ``/``,
@@ -17,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from ._app.app import WeComApp
 from ._app.loader import load_app
+from ._app.site import build_site
 
 __all__ = ["create_app"]
 
@@ -37,6 +40,9 @@ class _Served:
 
 def create_app() -> ASGIApp:
     """Build the served application from the environment."""
+    settings_file = os.environ.get("WECOM_CONFIG")
+    if settings_file:
+        return build_site(settings_file)
     target = os.environ.get("WECOM_APP")
     app = load_app(target) if target else WeComApp.from_env(inline=False)
     path = os.environ.get("WECOM_PATH", "/")

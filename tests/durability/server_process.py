@@ -26,6 +26,7 @@ class ServerProcess:
         extra_args: list[str] | None = None,
         cli: bool = False,
         preexec_fn: Callable[[], None] | None = None,
+        cwd: Path | None = None,
     ) -> None:
         where = ["--host", "127.0.0.1", "--port", "0", "--log-level", "info"]
         if cli:  # the command the README tells users to run
@@ -34,7 +35,7 @@ class ServerProcess:
             command = ["-m", "uvicorn", target, *where, "--no-access-log"]
         self.proc = subprocess.Popen(
             [sys.executable, *command, *(extra_args or [])],
-            cwd=ROOT,
+            cwd=cwd or ROOT,
             env={**os.environ, **env, "PYTHONPATH": str(ROOT)},
             stderr=subprocess.PIPE,
             text=True,

@@ -20,12 +20,14 @@ uvicorn's settings (``limit_concurrency``, ``timeout_keep_alive``).
 from __future__ import annotations
 
 import asyncio
+import functools
+import os
 import weakref
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-__all__ = ["guarded_protocol"]
+__all__ = ["EnvironmentGuarded", "guarded_protocol"]
 
 _431 = (
     b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain\r\n"
@@ -111,3 +113,25 @@ def guarded_protocol(
         "max_waiting": max_waiting,
     }
     return type("GuardedHttpToolsProtocol", (_Guarded,), limits)
+
+
+@functools.cache
+def _limits_from_env() -> tuple[float, int, int]:
+    env = os.environ
+    return (
+        float(env.get("WECOM_HEADER_TIMEOUT", _Guarded.header_timeout)),
+        int(float(env.get("WECOM_MAX_HEADER_SIZE", _Guarded.max_header_bytes))),
+        int(float(env.get("WECOM_MAX_WAITING", _Guarded.max_waiting))),
+    )
+
+
+class EnvironmentGuarded(_Guarded):
+    """The guarded protocol with the limits of ``WECOM_HEADER_TIMEOUT``,
+    ``WECOM_MAX_HEADER_SIZE`` and ``WECOM_MAX_WAITING``, read at the first connection.
+
+    Importable by name, so uvicorn's worker processes can load it: ``run --workers``.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.header_timeout, self.max_header_bytes, self.max_waiting = _limits_from_env()

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 import os
 import signal
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -14,6 +15,9 @@ import uvicorn
 from .._app import logs
 from .._app.loader import load_apps, load_target
 from .._app.protocol import guarded_protocol
+from .._app.site import build_site
+from .._settings.settings_file import SettingsFile
+from ..errors import ConfigurationError
 
 __all__ = ["register"]
 
@@ -33,20 +37,44 @@ LIMITS: list[tuple[str, str, float, str]] = [
 ]  # fmt: skip
 
 
+_FACTORY = "wecom_callback.asgi:create_app"
+
+
+def _settings_file(args: argparse.Namespace) -> None:
+    if args.config and args.app:
+        raise ConfigurationError("give either module:attribute or --config, not both")
+    if args.config:
+        SettingsFile.load(args.config)  # a mistake is one line now, not in every worker
+        os.environ["WECOM_CONFIG"] = str(Path(args.config).resolve())
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    _settings_file(args)
+    workers = int(args.workers)
+    if workers < 1:
+        raise ConfigurationError("--workers must be at least 1")
     # The one loader: the current directory is importable, and a bad target is one line.
-    target: Any = load_target(args.app) if args.app else "wecom_callback.asgi:create_app"
+    target: Any = load_target(args.app) if args.app else _FACTORY
+    if workers > 1 and args.app:
+        target = args.app  # worker processes import it themselves (cwd is on sys.path)
     logs.setup(args.log_format)
-    protocol = guarded_protocol(
+    protocol: Any = guarded_protocol(
         header_timeout=args.header_timeout,
         max_header_bytes=int(args.max_header_size),
         max_waiting=int(args.max_waiting),
     )
+    if workers > 1:
+        # Worker processes import the protocol by name and read its limits from these.
+        os.environ["WECOM_HEADER_TIMEOUT"] = str(args.header_timeout)
+        os.environ["WECOM_MAX_HEADER_SIZE"] = str(int(args.max_header_size))
+        os.environ["WECOM_MAX_WAITING"] = str(int(args.max_waiting))
+        protocol = "wecom_callback._app.protocol:EnvironmentGuarded"
     uvicorn.run(
         target,
         host=args.host,
         port=args.port,
-        factory=args.app is None,
+        factory=target == _FACTORY,
+        workers=workers if workers > 1 else None,
         http=protocol,
         limit_concurrency=int(args.limit_concurrency),
         timeout_keep_alive=int(args.timeout_keep_alive),
@@ -58,8 +86,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    if bool(args.config) == bool(args.app):
+        raise ConfigurationError("give module:attribute or --config FILE (one of them)")
     logs.setup(args.log_format)
-    apps = load_apps(args.app)
+    apps = list(build_site(args.config).apps.values()) if args.config else load_apps(args.app)
 
     async def work() -> None:
         loop = asyncio.get_running_loop()
@@ -77,6 +107,15 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     asyncio.run(work())
     return 0
+
+
+def _config(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=os.environ.get("WECOM_CONFIG") or None,
+        help="a TOML settings file describing the endpoints to serve (WECOM_CONFIG)",
+    )
 
 
 def _log_format(parser: argparse.ArgumentParser) -> None:
@@ -99,6 +138,10 @@ def register(sub: Any) -> None:
         " read from its WECOM_* variable.",
     )
     p.add_argument("app", nargs="?", help="module:attribute of a WeComApp or a site mounting some")
+    _config(p)
+    p.add_argument("--workers", type=int, default=int(os.environ.get("WECOM_WORKERS", "1")),
+                   help="worker processes sharing the port (WECOM_WORKERS; 1). With more"
+                   " than one, metrics need PROMETHEUS_MULTIPROC_DIR")  # fmt: skip
     p.add_argument("--host", default=os.environ.get("WECOM_HOST", "127.0.0.1"),
                    help="address to listen on (WECOM_HOST; 0.0.0.0 in a container)")  # fmt: skip
     p.add_argument("--port", type=int, default=int(os.environ.get("WECOM_PORT", "8000")),
@@ -112,7 +155,10 @@ def register(sub: Any) -> None:
 
     p = sub.add_parser("worker", help="run handlers from the inbox without serving HTTP")
     p.add_argument(
-        "app", help="module:attribute of a WeComApp, or of a Starlette/FastAPI site mounting some"
+        "app",
+        nargs="?",
+        help="module:attribute of a WeComApp, or of a Starlette/FastAPI site mounting some",
     )
+    _config(p)
     _log_format(p)
     p.set_defaults(func=cmd_worker)

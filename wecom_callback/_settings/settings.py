@@ -7,7 +7,7 @@ import hashlib
 import os
 import re
 import warnings
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any, Literal
 
@@ -23,6 +23,7 @@ from pydantic import (
 
 from ..errors import ConfigurationError
 from ..inbox._base import check_endpoint
+from . import variables
 
 __all__ = ["Settings"]
 
@@ -221,14 +222,24 @@ class Settings(BaseModel):
         return self.suite_id is not None and self.suite_secret is not None
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
-        """Read ``WECOM_*`` variables (see the README's table); ``overrides`` win."""
+    def from_env(
+        cls,
+        environ: Mapping[str, str] | None = None,
+        *,
+        env_file: str | Path | bool | None = None,
+        **overrides: Any,
+    ) -> Settings:
+        """Read ``WECOM_*`` variables (see the README's table); ``overrides`` win.
+
+        Variables come from ``environ`` (default: the process environment) over a
+        ``.env`` file: ``env_file``, else ``WECOM_ENV_FILE``, else ``./.env`` when it
+        exists (``env_file=False``: none).
+        """
         env = os.environ if environ is None else environ
-        _warn_unknown(env)
-        values: dict[str, Any] = {}
-        for name, var in _ENV.items():
-            if var in env and env[var] != "":
-                values[name] = env[var]
+        dotenv = _dotenv(env, env_file)
+        _warn_unknown([*env, *variables.dotenv_names(dotenv)])
+        found = variables.read(SUFFIXES, "WECOM_", environ, dotenv)
+        values: dict[str, Any] = {n: found[_suffix(n)] for n in _ENV if _suffix(n) in found}
         values.update(overrides)
         needed = ("token", "encoding_aes_key", "receive_ids" if "suite_id" not in values else "")
         missing = [_ENV[n] for n in needed if n and n not in values]
@@ -251,7 +262,8 @@ OTHER_VARIABLES = frozenset(
     {
         "WECOM_APP", "WECOM_PATH", "WECOM_HOST", "WECOM_PORT", "WECOM_LOG_FORMAT",
         "WECOM_LIMIT_CONCURRENCY", "WECOM_TIMEOUT_KEEP_ALIVE", "WECOM_HEADER_TIMEOUT",
-        "WECOM_MAX_HEADER_SIZE", "WECOM_MAX_WAITING",
+        "WECOM_MAX_HEADER_SIZE", "WECOM_MAX_WAITING", "WECOM_ENV_FILE", "WECOM_CONFIG",
+        "WECOM_WORKERS",
     }
 )  # fmt: skip
 
@@ -265,21 +277,40 @@ def known_variables() -> frozenset[str]:
     return frozenset(_ENV.values()) | OTHER_VARIABLES
 
 
-def _warn_unknown(env: Mapping[str, str]) -> None:
-    known = known_variables()
-    for var in sorted(v for v in env if v.startswith("WECOM_") and v not in known):
+def _suffix(name: str) -> str:
+    return _ENV[name].removeprefix("WECOM_").lower()
+
+
+#: The variable suffixes of the settings (``TOKEN`` of ``WECOM_TOKEN``), lowercase.
+SUFFIXES = tuple(_suffix(name) for name in _ENV)
+
+
+def _dotenv(env: Mapping[str, str], env_file: str | Path | bool | None) -> Path | None:
+    if env_file is False:
+        return None
+    if env_file is None or env_file is True:
+        return variables.env_file(env)
+    path = Path(env_file)
+    if not path.is_file():
+        raise ConfigurationError(f"env file {str(path)!r} does not exist")
+    return path
+
+
+def _warn_unknown(names: Iterable[str], known: frozenset[str] | None = None) -> None:
+    known = known_variables() if known is None else known
+    for var in sorted({v for v in names if v.startswith("WECOM_") and v not in known}):
         close = difflib.get_close_matches(var, sorted(known), n=1, cutoff=0.7)
         hint = f"; did you mean {close[0]}?" if close else ""
         warnings.warn(f"{var} is not a wecom-callback setting{hint}", UnknownVariableWarning,
                       stacklevel=3)  # fmt: skip
 
 
-def describe(exc: ValidationError) -> str:
+def describe(exc: ValidationError, prefix: str = "WECOM_") -> str:
     """A validation error as one line: each field (with its variable) and what is wrong."""
     parts = []
     for error in exc.errors(include_input=False, include_url=False):
         field = str(error["loc"][0]) if error["loc"] else "settings"
-        var = _ENV.get(field)
+        var = prefix + _suffix(field).upper() if field in _ENV else None
         where = f"{field} ({var})" if var else field
         parts.append(f"{where}: {error['msg'].removeprefix('Value error, ')}")
     return "; ".join(parts)
