@@ -58,6 +58,8 @@ _ENV = {
     "suite_secret": "WECOM_SUITE_SECRET",
     "provider_corp_id": "WECOM_PROVIDER_CORP_ID",
     "provider_secret": "WECOM_PROVIDER_SECRET",
+    "source_ip_check": "WECOM_SOURCE_IP_CHECK",
+    "source_ip_refresh": "WECOM_SOURCE_IP_REFRESH",
 }
 
 
