@@ -140,3 +140,12 @@ def test_a_missing_sqlite_file_is_not_created(
     assert main(["inbox", "--url", f"sqlite:///{path}", "stats"]) == 2
     assert capsys.readouterr().err.startswith(f"error: no inbox at {path}")
     assert not path.exists()
+
+
+def test_keygen_for_a_settings_file_endpoint(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["keygen", "--endpoint", "hr"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert re.fullmatch(r"WECOM_HR_TOKEN=[A-Za-z0-9]{32}", lines[0])
+    assert re.fullmatch(r"WECOM_HR_ENCODING_AES_KEY=[A-Za-z0-9]{43}", lines[1])
+    assert main(["keygen", "--endpoint", "a b"]) == 2
+    assert "endpoint name 'a b' is not valid" in capsys.readouterr().err

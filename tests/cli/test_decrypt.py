@@ -182,3 +182,29 @@ def test_a_malformed_key_and_missing_credentials(
     status, _, err = run(capsys, "--url", URL, "--body", BODY)
     assert status == 2
     assert err.strip() == "error: missing the Token (WECOM_TOKEN or --token)"
+
+
+def test_credentials_from_a_settings_file_endpoint(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    for var in ("WECOM_TOKEN", "WECOM_ENCODING_AES_KEY", "WECOM_RECEIVE_ID"):
+        monkeypatch.delenv(var)
+    settings = tmp_path / "wecom.toml"
+    settings.write_text(
+        f'[endpoints.hr]\nreceive_ids = ["{DOC["receive_id"]}"]\n'
+        f'[endpoints.other]\nreceive_ids = ["{CORP}"]\ntoken = "{TOKEN}"\n'
+        f'encoding_aes_key = "{KEY}"\n'
+    )
+    monkeypatch.setenv("WECOM_HR_TOKEN", DOC["token"])
+    monkeypatch.setenv("WECOM_HR_ENCODING_AES_KEY", DOC["key"])
+    args = ("--url", URL, "--body", BODY, "--config", str(settings))
+    status, out, err = run(capsys, *args, "--endpoint", "hr")
+    assert status == 0, err
+    assert "<Content><![CDATA[hello]]></Content>" in out
+    status, out, err = run(capsys, *args, "--endpoint", "other")
+    assert status == 1 and "FAIL  signature" in err
+    status, out, err = run(capsys, *args, "--endpoint", "kf")
+    assert status == 2 and "has no endpoint 'kf' (it has hr, other)" in err
+    monkeypatch.delenv("WECOM_CONFIG", raising=False)
+    status, out, err = run(capsys, "--url", URL, "--body", BODY, "--endpoint", "hr")
+    assert status == 2 and "--endpoint needs a settings file" in err

@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from .._settings.settings_file import SettingsFile, variable_prefix
 from ..errors import ConfigurationError
 from ..inbox._base import check_endpoint
 
@@ -79,15 +80,48 @@ def add_credential_options(parser: argparse.ArgumentParser) -> None:
         "--receive-id",
         help="receive id(s), comma-separated: CorpID, SuiteID ... (default: WECOM_RECEIVE_ID)",
     )
+    group.add_argument(
+        "--endpoint",
+        metavar="NAME",
+        help="take the credentials of this endpoint of the settings file (--config)",
+    )
+    group.add_argument(
+        "--config",
+        metavar="FILE",
+        default=os.environ.get("WECOM_CONFIG") or None,
+        help="the TOML settings file for --endpoint (default: WECOM_CONFIG)",
+    )
+
+
+def _from_settings_file(args: argparse.Namespace) -> dict[str, str]:
+    if not args.endpoint:
+        return {}
+    if not args.config:
+        raise ConfigurationError("--endpoint needs a settings file: --config FILE or WECOM_CONFIG")
+    loaded = SettingsFile.load(args.config)
+    try:
+        settings = loaded[args.endpoint].settings
+    except KeyError:
+        names = ", ".join(e.name for e in loaded.endpoints)
+        raise ConfigurationError(
+            f"{args.config} has no endpoint {args.endpoint!r} (it has {names})"
+        ) from None
+    return {
+        "WECOM_TOKEN": settings.token.get_secret_value(),
+        "WECOM_ENCODING_AES_KEY": settings.encoding_aes_key.get_secret_value(),
+        "WECOM_RECEIVE_ID": ",".join(settings.receive_ids),
+    }
 
 
 def credentials(args: argparse.Namespace) -> Credentials:
-    """The credentials from the flags in ``args``, else from the environment."""
-    token = args.token if args.token is not None else os.environ.get("WECOM_TOKEN", "")
-    key = args.key if args.key is not None else os.environ.get("WECOM_ENCODING_AES_KEY", "")
+    """The credentials from the flags in ``args``, else a settings file's endpoint
+    (``--endpoint``), else the environment."""
+    env = {**os.environ, **_from_settings_file(args)}
+    token = args.token if args.token is not None else env.get("WECOM_TOKEN", "")
+    key = args.key if args.key is not None else env.get("WECOM_ENCODING_AES_KEY", "")
     raw = args.receive_id
     if raw is None:
-        raw = os.environ.get("WECOM_RECEIVE_ID")
+        raw = env.get("WECOM_RECEIVE_ID")
     if raw is None:
         ids: tuple[str, ...] = ()
     elif raw == "":
@@ -100,10 +134,13 @@ def credentials(args: argparse.Namespace) -> Credentials:
 
 
 def cmd_keygen(args: argparse.Namespace) -> int:
+    prefix = "WECOM_"
+    if args.endpoint is not None:
+        prefix = variable_prefix(check_endpoint(args.endpoint))
     if args.name is not None:
-        print(f"WECOM_NAME={check_endpoint(args.name)}")
-    print(f"WECOM_TOKEN={generate_token()}")
-    print(f"WECOM_ENCODING_AES_KEY={generate_key()}")
+        print(f"{prefix}NAME={check_endpoint(args.name)}")
+    print(f"{prefix}TOKEN={generate_token()}")
+    print(f"{prefix}ENCODING_AES_KEY={generate_key()}")
     return 0
 
 
@@ -116,4 +153,9 @@ def register(sub: Any) -> None:
         "--name) for an env file; paste the same two values into WeCom's console.",
     )
     p.add_argument("--name", help="the endpoint's name, printed as WECOM_NAME")
+    p.add_argument(
+        "--endpoint",
+        metavar="NAME",
+        help="print the variables of this settings-file endpoint: WECOM_<NAME>_TOKEN, ...",
+    )
     p.set_defaults(func=cmd_keygen)

@@ -34,7 +34,7 @@ from ..inbox._base import check_endpoint
 from . import variables
 from .settings import _ENV, SUFFIXES, Settings, _dotenv, _warn_unknown, describe, known_variables
 
-__all__ = ["Endpoint", "SettingsFile"]
+__all__ = ["Endpoint", "SettingsFile", "variable_prefix"]
 
 _FIELDS = tuple(Settings.model_fields)
 _KEYS = (*_FIELDS, *variables.EXTRA)
@@ -58,7 +58,7 @@ class Endpoint:
     @property
     def prefix(self) -> str:
         """The prefix of this endpoint's variables, ``WECOM_HR_`` for ``hr``."""
-        return _prefix(self.name)
+        return variable_prefix(self.name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +104,9 @@ class SettingsFile:
         _check_keys(defaults, f"{source}: [defaults]", _FIELDS)
         shared = _from_variables("WECOM_", environ, dotenv, exclude=_OWN)
         names = list(tables)
-        known = known_variables() | {_prefix(n) + s.upper() for n in names for s in _all_suffixes()}
+        known = known_variables() | {
+            variable_prefix(n) + s.upper() for n in names for s in _all_suffixes()
+        }
         _warn_unknown([*env, *variables.dotenv_names(dotenv)], known)
         endpoints = tuple(
             _endpoint(source, name, _table(tables[name], f"{source}: [endpoints.{name}]"),
@@ -119,7 +121,8 @@ def _all_suffixes() -> tuple[str, ...]:
     return (*SUFFIXES, *variables.EXTRA)
 
 
-def _prefix(name: str) -> str:
+def variable_prefix(name: str) -> str:
+    """The prefix of endpoint ``name``'s variables: ``WECOM_HR_`` for ``hr``."""
     return "WECOM_" + re.sub(r"[^A-Za-z0-9]", "_", name).upper() + "_"
 
 
@@ -182,7 +185,7 @@ def _endpoint(
         raise ConfigurationError(f"{where}: {exc}") from None
     _check_keys(table, f"{source}: [endpoints.{name}]", _KEYS)
     _check_prefix(where, name)
-    own = _from_variables(_prefix(name), environ, dotenv, exclude=())
+    own = _from_variables(variable_prefix(name), environ, dotenv, exclude=())
     values = {"name": name, **defaults, **shared, **table, **own}
     path = "/" + str(values.pop("path", name)).strip("/")
     handlers = values.pop("handlers", None)
@@ -191,13 +194,13 @@ def _endpoint(
     try:
         settings = Settings(**values)
     except ValidationError as exc:
-        raise ConfigurationError(f"{where}: {describe(exc, _prefix(name))}") from None
+        raise ConfigurationError(f"{where}: {describe(exc, variable_prefix(name))}") from None
     return Endpoint(name, path, handlers or None, settings)
 
 
 def _check_prefix(where: str, name: str) -> None:
     # An endpoint "suite" would read WECOM_SUITE_SECRET as its client secret.
-    prefix = _prefix(name)
+    prefix = variable_prefix(name)
     for var in sorted(known_variables()):
         if var.startswith(prefix) and var.removeprefix(prefix).lower() in _all_suffixes():
             raise ConfigurationError(
