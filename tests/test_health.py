@@ -14,7 +14,8 @@ from tests.conftest import CORP, KEY, TOKEN, Serve
 from tests.durability.test_runner import text
 from tests.support.redis_server import redis_server
 from wecom_callback import WeComApp
-from wecom_callback.testing import Simulator
+from wecom_callback.client import WeComClient
+from wecom_callback.testing import FakeWeComAPI, Simulator
 
 
 def metric(body: str, name: str, **labels: str) -> float:
@@ -73,3 +74,44 @@ def test_readiness_is_503_until_a_lazy_app_starts(serve: Serve, sim: Simulator) 
     req = text(sim, 2)
     assert httpx.post(req.url(server.url + "/"), content=req.body).status_code == 200
     assert httpx.get(server.url + "/readyz").status_code == 200
+
+
+def test_metrics_count_token_fetches_api_errors_and_dead_letters(
+    serve: Serve, sim: Simulator
+) -> None:
+    with FakeWeComAPI(corp_id=CORP) as api:
+        app = WeComApp(
+            TOKEN,
+            KEY,
+            CORP,
+            inbox="memory://",
+            corp_id=CORP,
+            secret=api.secret,
+            api_base_url=api.base_url,
+            source_ip_check="off",
+            max_attempts=1,
+        )
+        # The default reply budget: each handler finishes before its answer goes out.
+
+        @app.on("text")
+        async def ask(client: WeComClient) -> None:
+            await client.get_api_domain_ip()  # the second time: scripted errcode 60020
+
+        server = serve(Starlette(routes=[*app.health_routes(), *app.routes("/")],
+                                 lifespan=app.lifespan))  # fmt: skip
+        before = httpx.get(server.url + "/metrics").text
+        first = text(sim, 11)
+        assert httpx.post(first.url(server.url + "/"), content=first.body).status_code == 200
+        api.fail_next("get_api_domain_ip", errcode=60020)
+        req = text(sim, 12)
+        assert httpx.post(req.url(server.url + "/"), content=req.body).status_code == 200
+        after = httpx.get(server.url + "/metrics").text
+
+        def grew(name: str, **labels: str) -> float:
+            return metric(after, name, **labels) - metric(before, name, **labels)
+
+        assert grew("wecom_token_fetches_total", api="gettoken", outcome="ok") == 1
+        assert grew("wecom_api_errors_total", api="get_api_domain_ip", code="60020") == 1
+        assert metric(after, "wecom_inbox_records", status="dead") == 1
+        assert metric(after, "wecom_inbox_records", status="done") == 1
+        assert api.secret not in after and "access_token" not in after

@@ -19,6 +19,7 @@ from .._routing.router import F, Router
 from .._settings.settings import Settings
 from .._stores import Store
 from .._worker.runner import NotAccepting, Runner
+from ..client import ClientEvents
 from ..crypto import WeComCrypto
 from ..errors import (
     AmbiguousRequestError,
@@ -111,7 +112,10 @@ class WeComApp:
             settings.receive_ids,
         )
         self.router = Router("app")
-        self.outbound = ClientHolder(settings, client, None if isinstance(store, str) else store)
+        metrics = health.observer()
+        events = metrics if isinstance(metrics, ClientEvents) else None
+        given_store = None if isinstance(store, str) else store
+        self.outbound = ClientHolder(settings, client, given_store, events)
         fetch = self._callback_ips if self.outbound.configured else None
         self.source_ips = SourceIPGuard(settings.source_ip_check, settings.source_ip_refresh, fetch)
         # Suite mode registers its lifecycle handlers now, before any of the user's.

@@ -22,6 +22,7 @@ from starlette.responses import PlainTextResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from .._worker.observer import Observer
+from ..client import ClientEvents
 
 if TYPE_CHECKING:
     from .app import WeComApp
@@ -32,11 +33,12 @@ __all__ = ["PrometheusObserver", "health_routes", "observer"]
 _PROBE_TIMEOUT = 2.0
 
 
-class PrometheusObserver(Observer):
-    """Counts callbacks, rejections, handler time and admission time in Prometheus."""
+class PrometheusObserver(Observer, ClientEvents):
+    """Counts callbacks, rejections, handler and admission time, the client's token
+    fetches and API errors, and (at each scrape) the inbox's records, in Prometheus."""
 
     def __init__(self) -> None:
-        from prometheus_client import Counter, Histogram
+        from prometheus_client import Counter, Gauge, Histogram
 
         self.callbacks = Counter(
             "wecom_callbacks_total", "Callbacks admitted, by kind and outcome",
@@ -56,6 +58,20 @@ class PrometheusObserver(Observer):
         self.completions = Counter(
             "wecom_completions_total", "Records finished within the reply budget or after",
             ["kind", "where"],
+        )  # fmt: skip
+
+        self.token_fetches = Counter(
+            "wecom_token_fetches_total", "Access tokens fetched by the client, by API and outcome",
+            ["api", "outcome"],
+        )  # fmt: skip
+        self.api_errors = Counter(
+            "wecom_api_errors_total", "Client calls that failed, by API and errcode (or transport)",
+            ["api", "code"],
+        )  # fmt: skip
+        self.records = Gauge(
+            "wecom_inbox_records", "Inbox records by status, read at each scrape (backlog:"
+            " pending and running; dead letters: dead), summed over this process's endpoints",
+            ["status"], multiprocess_mode="livemax",
         )  # fmt: skip
 
         # Children by label values: labels() takes a lock and hashes every call; these
@@ -86,6 +102,30 @@ class PrometheusObserver(Observer):
     def rejected(self, status: int, code: int | None) -> None:
         """Count one refused request (4xx, or 503 when the inbox refused it)."""
         self.rejections.labels(str(status), "" if code is None else str(code)).inc()
+
+    def token_fetched(self, api: str, ok: bool) -> None:
+        """Count one token fetch."""
+        self.token_fetches.labels(api, "ok" if ok else "failed").inc()
+
+    def api_error(self, api: str, code: str) -> None:
+        """Count one failed client call."""
+        self.api_errors.labels(api, code).inc()
+
+    async def read_inboxes(self, apps: Sequence[WeComApp]) -> None:
+        """Set the record gauges from the apps' inboxes (each within the probe timeout)."""
+        totals: dict[str, int] = {}
+        for app in apps:
+            if not app.runner.started:
+                continue
+            try:
+                async with asyncio.timeout(_PROBE_TIMEOUT):
+                    counts = await app.inbox.stats()
+            except Exception:
+                continue  # /readyz says why; stale figures are worse than none
+            for status, count in counts.items():
+                totals[status] = totals.get(status, 0) + count
+        for status, count in totals.items():
+            self.records.labels(status).set(count)
 
 
 _SHARED: PrometheusObserver | None = None
@@ -140,6 +180,9 @@ def health_routes(apps: Sequence[WeComApp]) -> list[BaseRoute]:
                 "metrics need prometheus-client: pip install wecom-callback[metrics]",
                 status_code=501,
             )
+        shared = observer()
+        if isinstance(shared, PrometheusObserver):
+            await shared.read_inboxes(apps)
         registry: Any = REGISTRY
         if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
             registry = CollectorRegistry()

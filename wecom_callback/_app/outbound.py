@@ -13,7 +13,7 @@ from typing import Any
 
 from .._settings.settings import Settings
 from .._stores import Store
-from ..client import WeComClient
+from ..client import ClientEvents, WeComClient
 
 __all__ = ["ClientHolder"]
 
@@ -21,8 +21,15 @@ __all__ = ["ClientHolder"]
 class ClientHolder:
     """Owns the app's :class:`~wecom_callback.client.WeComClient`, or holds the caller's."""
 
-    def __init__(self, settings: Settings, given: Any, store: Store | None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        given: Any,
+        store: Store | None,
+        events: ClientEvents | None = None,
+    ) -> None:
         self.settings = settings
+        self.events = events
         self.given = given
         self.store = store
         self.client: Any = given
@@ -45,6 +52,7 @@ class ClientHolder:
             agent_id=s.agent_id,
             base_url=s.api_base_url,
             store=self.store if self.store is not None else s.store_url,
+            events=self.events,
         )
         await client.__aenter__()
         self._owned = self.client = client

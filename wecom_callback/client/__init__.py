@@ -29,9 +29,12 @@ from wecom_callback.client.message import (
     Voice,
 )
 
+from ._events import ClientEvents
+
 __all__ = [
     "AgentConfig",
     "Article",
+    "ClientEvents",
     "ClientState",
     "CorpSecret",
     "Fetch",

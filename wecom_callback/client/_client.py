@@ -30,6 +30,7 @@ from pydantic import Field
 
 from wecom_callback._stores import MemoryStore, Store, open_store
 from wecom_callback.client import _redaction
+from wecom_callback.client._events import ClientEvents
 from wecom_callback.client._models import APIResponse
 from wecom_callback.client._tokens import CachedCredential, CorpSecret, IssuedToken, TokenSource
 from wecom_callback.client.agent import AgentAPI
@@ -84,7 +85,10 @@ class _Failure:
 class _Shared:
     """What a client and its :meth:`WeComClient.with_secret` siblings share."""
 
-    def __init__(self, base_url: str, store: Store, owns_store: bool, timeout: Any) -> None:
+    def __init__(
+        self, base_url: str, store: Store, owns_store: bool, timeout: Any, events: ClientEvents
+    ) -> None:
+        self.events = events
         self.base_url = base_url.rstrip("/")
         self.prefix = f"{self.base_url}/cgi-bin/"
         limits = httpx.Limits(
@@ -137,13 +141,15 @@ class WeComClient:
         store: str | Store | None = None,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         token_source: TokenSource | None = None,
+        events: ClientEvents | None = None,
     ) -> None:
         if (secret is None) == (token_source is None):
             raise ValueError("give exactly one of secret= and token_source=")
         source = token_source if token_source is not None else CorpSecret(corp_id, str(secret))
         resolved, owns = _resolve_store(store)
         _redaction.install()
-        self._bind(corp_id, source, agent_id, _Shared(base_url, resolved, owns, timeout), True)
+        shared = _Shared(base_url, resolved, owns, timeout, events or ClientEvents())
+        self._bind(corp_id, source, agent_id, shared, True)
 
     message: MessageAPI
     """App messages: send, update template cards, recall."""
@@ -316,6 +322,7 @@ class WeComClient:
                     retries += 1
                     await self._backoff(api, retries, outcome.why)
                     continue
+                self._shared.events.api_error(api, "transport")
                 raise outcome.error
             errcode = outcome.get("errcode") or 0
             if errcode == 0:
@@ -329,6 +336,7 @@ class WeComClient:
                 retries += 1
                 await self._backoff(api, retries, "errcode -1 (system busy)")
                 continue
+            self._shared.events.api_error(api, str(errcode))
             raise WeComAPIError.from_response(int(errcode), str(outcome.get("errmsg", "")), api)
 
     async def _send(
@@ -369,9 +377,15 @@ class WeComClient:
     async def _fetch_token(self) -> IssuedToken:
         async def fetch(method: str, api: str, **kwargs: Any) -> dict[str, Any]:
             # Fetching a token is idempotent, so transport failures may be retried.
-            return await self._request(
-                method, api, safe=True, anonymous=True, shared=True, **kwargs
-            )
+            try:
+                answer = await self._request(
+                    method, api, safe=True, anonymous=True, shared=True, **kwargs
+                )
+            except Exception:
+                self._shared.events.token_fetched(api, False)
+                raise
+            self._shared.events.token_fetched(api, True)
+            return answer
 
         return await self.token_source.fetch(fetch)
 
