@@ -37,3 +37,18 @@ def test_a_flood_of_forgeries_logs_a_bounded_number_of_lines(
             assert http.post(server.url, params=forged, content=req.body).status_code == 403
     lines = [m for m in caplog.messages if m.startswith("rejected endpoint=")]
     assert len(lines) == 20
+
+
+def test_a_foreign_receive_id_is_named_in_the_log(
+    serve: Serve, caplog: pytest.LogCaptureFixture
+) -> None:
+    server = serve(WeComApp(TOKEN, KEY, CORP, inbox="memory://", name="hr"))
+    suite = Simulator(TOKEN, KEY, "wwsuite0000000001")  # right key, another receive id
+    req = text(suite, 2)
+    with caplog.at_level(logging.WARNING, logger="wecom_callback"):
+        answer = httpx.post(req.url(server.url), content=req.body)
+    assert answer.status_code == 403 and "-40005" in answer.text
+    [record] = [r for r in caplog.records if r.getMessage().startswith("rejected endpoint=")]
+    assert "the payload names receive id 'wwsuite0000000001'" in record.getMessage()
+    assert getattr(record, "receive_id") == "wwsuite0000000001"  # noqa: B009 - the JSON field
+    assert "hi" not in record.getMessage() and TOKEN not in record.getMessage()

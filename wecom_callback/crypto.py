@@ -178,7 +178,7 @@ class WeComCrypto:
         except UnicodeDecodeError:
             raise ReceiveIdError("receive id is not UTF-8") from None
         if receive_id not in self.receive_ids and not self._more(receive_id):
-            raise ReceiveIdError("receive id is not on the allow-list")
+            raise ReceiveIdError("receive id is not on the allow-list", carried=receive_id)
         return Plaintext(buf[20 : 20 + msg_len], receive_id)
 
     def _more(self, receive_id: str) -> bool:

@@ -164,6 +164,12 @@ class ReceiveIdError(CryptoError):
     code = -40005
     status_code = 403
 
+    def __init__(self, reason: str, carried: str | None = None) -> None:
+        super().__init__(reason)
+        self.carried = carried
+        """The receive id the payload named (not a secret: a CorpID or SuiteID), when
+        decryption got that far."""
+
 
 class EncryptError(CryptoError):
     """AES encryption failed."""

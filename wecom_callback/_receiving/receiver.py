@@ -159,15 +159,20 @@ class Receiver:
         outcome = Outcome.reject(exc)
         if not self.rejections.allow(outcome.status):
             return outcome  # counted; the next line after the window says how many
+        carried = getattr(exc, "carried", None)
+        if isinstance(carried, str):
+            carried = carried[:64]  # signed and decrypted with the key, yet kept short
         log.warning(
-            "rejected endpoint=%s %s from %s: %s (code %s, status %s)",
+            "rejected endpoint=%s %s from %s: %s (code %s, status %s)%s",
             self.endpoint,
             method,
             peer or "?",
             exc.reason,
             outcome.code,
             outcome.status,
+            "" if carried is None else f"; the payload names receive id {carried!r}",
             extra={"endpoint": self.endpoint, "method": method, "peer": peer,
-                   "reason": exc.reason, "code": outcome.code, "status": outcome.status},
+                   "reason": exc.reason, "code": outcome.code, "status": outcome.status,
+                   "receive_id": carried},
         )  # fmt: skip
         return outcome
