@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import pathlib
 import sys
 import threading
 import time
@@ -12,6 +13,7 @@ import pytest
 from starlette.testclient import TestClient
 
 from tests.conftest import CORP, KEY, TOKEN
+from wecom_callback import build_site
 from wecom_callback.testing import Simulator
 
 
@@ -58,3 +60,29 @@ def test_suite(monkeypatch: pytest.MonkeyPatch) -> None:
             threading.Event().wait(0.05)
         latest = portal.call(tickets.latest)
         assert latest is not None and latest.value == "T1"
+
+
+def test_the_settings_file_example(monkeypatch: pytest.MonkeyPatch) -> None:
+    here = pathlib.Path(__file__).resolve().parents[1] / "examples" / "settings"
+    monkeypatch.chdir(here)
+    for name in ("HR", "KF"):
+        monkeypatch.setenv(f"WECOM_{name}_TOKEN", TOKEN)
+        monkeypatch.setenv(f"WECOM_{name}_ENCODING_AES_KEY", KEY)
+        monkeypatch.setenv(f"WECOM_{name}_SECRET", f"{name} secret")
+    monkeypatch.setenv("WECOM_INBOX_URL", "memory://")  # beats [defaults]: no file here
+    for module in ("hr_handlers", "kf_handlers"):
+        sys.modules.pop(module, None)
+    site = build_site("wecom.toml")
+    assert sorted(site.apps) == ["hr", "kf"]
+    assert [h.kind for h in site.apps["hr"].router.handlers] == ["change_contact"]
+    assert [h.kind for h in site.apps["kf"].router.handlers] == ["kf_msg_or_event"]
+    sim = Simulator(TOKEN, KEY, "ww0123456789abcdef")
+    with TestClient(site) as client:
+        for path in ("/wecom/hr", "/wecom/kf"):
+            check = sim.verify_request()
+            assert client.get(check.url(path)).content == check.plaintext
+        event = {"ToUserName": "ww0123456789abcdef", "FromUserName": "sys", "CreateTime": 1,
+                 "MsgType": "event", "Event": "change_contact", "ChangeType": "update_user",
+                 "UserID": "zhangsan"}  # fmt: skip
+        req = sim.callback(event)
+        assert client.post(req.url("/wecom/hr"), content=req.body).status_code == 200
