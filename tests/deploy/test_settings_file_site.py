@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import time
 from pathlib import Path
 
@@ -116,6 +117,15 @@ def _journal(path: Path, n: int) -> list[str]:
     raise AssertionError(f"only {len(lines)} of {2 * n} handled")
 
 
+def _closed_while_sending_headers(port: int, within: float) -> bool:
+    with socket.create_connection(("127.0.0.1", port), timeout=within) as sock:
+        sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+        try:
+            return sock.recv(1024) == b""
+        except TimeoutError:
+            return False
+
+
 def _wait_ready(base: str) -> None:
     # With workers, uvicorn's parent binds the port and each worker listens once started.
     deadline = time.monotonic() + 30
@@ -179,10 +189,16 @@ def test_two_workers_share_the_port_and_the_metrics(tmp_path: Path) -> None:
         settings = _write_site(tmp_path, api, kf_secret)
         env = _env(tmp_path, api, kf_secret) | {"PROMETHEUS_MULTIPROC_DIR": str(metrics_dir)}
         server = ServerProcess(
-            f"--config={settings}", env, cli=True, cwd=tmp_path, extra_args=["--workers", "2"]
+            f"--config={settings}",
+            env,
+            cli=True,
+            cwd=tmp_path,
+            extra_args=["--workers", "2", "--header-timeout", "0.5"],
         )
         try:
             _wait_ready(server.url)
+            for _ in range(4):  # each worker applies the serving limits (default 10 s)
+                assert _closed_while_sending_headers(server.port, within=6.0)
             _send_all(server.url, 12)
             lines = _check(tmp_path, api, kf_secret, 12)
             handled_by = {line.split()[2] for line in lines}
