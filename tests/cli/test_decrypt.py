@@ -208,3 +208,15 @@ def test_credentials_from_a_settings_file_endpoint(
     monkeypatch.delenv("WECOM_CONFIG", raising=False)
     status, out, err = run(capsys, "--url", URL, "--body", BODY, "--endpoint", "hr")
     assert status == 2 and "--endpoint needs a settings file" in err
+
+
+def test_credentials_from_a_dotenv_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.delenv("WECOM_TOKEN")
+    dotenv = tmp_path / "wecom.env"
+    dotenv.write_text(f"WECOM_TOKEN={DOC['token']}\n")
+    monkeypatch.setenv("WECOM_ENV_FILE", str(dotenv))
+    status, out, err = run(capsys, "--url", URL, "--body", BODY)
+    assert status == 0, err
+    assert "<Content><![CDATA[hello]]></Content>" in out

@@ -14,6 +14,7 @@ import string
 from dataclasses import dataclass
 from typing import Any
 
+from .._settings import variables
 from .._settings.settings_file import SettingsFile, variable_prefix
 from ..errors import ConfigurationError
 from ..inbox._base import check_endpoint
@@ -28,6 +29,7 @@ __all__ = [
 ]
 
 _ALNUM = string.ascii_letters + string.digits
+_CREDENTIALS = ("token", "encoding_aes_key", "receive_id")
 
 
 def generate_key() -> str:
@@ -116,7 +118,11 @@ def _from_settings_file(args: argparse.Namespace) -> dict[str, str]:
 def credentials(args: argparse.Namespace) -> Credentials:
     """The credentials from the flags in ``args``, else a settings file's endpoint
     (``--endpoint``), else the environment."""
-    env = {**os.environ, **_from_settings_file(args)}
+    # The same reading as Settings.from_env: the environment over a .env file.
+    found = variables.read(_CREDENTIALS, "WECOM_", None, variables.env_file(os.environ))
+    env = {"WECOM_" + k.upper(): v for k, v in found.items()} | _from_settings_file(args)
+    if os.environ.get("WECOM_RECEIVE_ID") == "" and not args.endpoint:
+        env["WECOM_RECEIVE_ID"] = ""  # set, and empty: the empty id on purpose
     token = args.token if args.token is not None else env.get("WECOM_TOKEN", "")
     key = args.key if args.key is not None else env.get("WECOM_ENCODING_AES_KEY", "")
     raw = args.receive_id
