@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 import pytest
@@ -146,3 +147,21 @@ def test_handlers_must_name_a_router(tmp_path: Path, monkeypatch: pytest.MonkeyP
     loaded = SettingsFile.load(write(tmp_path, missing), {"WECOM_KF_TOKEN": "k"}, env_file=False)
     with pytest.raises(ConfigurationError, match="cannot import 'no_such_module'"):
         build_site(loaded)
+
+
+def test_a_site_whose_second_endpoint_cannot_start_stops_the_first(tmp_path: Path) -> None:
+    body = f'token = "t"\nencoding_aes_key = "{KEY}"\nreceive_ids = "{CORP}"\n'
+    text = (
+        f'[endpoints.a]\ninbox_url = "memory://"\n{body}'
+        f'[endpoints.b]\ninbox_url = "sqlite:///{tmp_path}/not-a-dir/inbox.db"\n{body}'
+    )
+    (tmp_path / "not-a-dir").write_text("a file where a directory should be")
+    site = build_site(SettingsFile.load(write(tmp_path, text), {}, env_file=False))
+
+    async def start() -> None:
+        with pytest.raises(Exception, match="not-a-dir"):
+            await site.startup()
+
+    asyncio.run(start())
+    assert not site.apps["a"].runner.started, "the endpoint already started is stopped again"
+    assert "Site(" in repr(site) and "['a', 'b']" in repr(site)

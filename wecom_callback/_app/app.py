@@ -32,6 +32,7 @@ from ..inbox import Inbox, open_inbox
 from ..models._base import Callback
 from ..suite import InstallationStore, SuiteClient
 from . import health, http
+from .lifespan import serve_lifespan
 from .outbound import ClientHolder
 from .source_ip import SourceIPGuard
 from .suite_mode import SuiteMode
@@ -368,18 +369,4 @@ class WeComApp:
             return Outcome(503, f"not accepting callbacks now ({exc}); retry".encode())
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.startup()
-                except Exception as exc:
-                    why = f"endpoint {self.name}: start-up failed: {type(exc).__name__}: {exc}"
-                    log.error("%s", why)
-                    await send({"type": "lifespan.startup.failed", "message": why})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.shutdown()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await serve_lifespan(receive, send, self.startup, self.shutdown, f"endpoint {self.name}: ")

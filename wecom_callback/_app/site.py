@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Any
@@ -15,11 +14,10 @@ from .._settings.settings_file import Endpoint, SettingsFile
 from ..errors import ConfigurationError
 from . import health
 from .app import WeComApp
+from .lifespan import serve_lifespan
 from .loader import load_target
 
 __all__ = ["Site", "build_site"]
-
-log = logging.getLogger("wecom_callback")
 
 
 class Site:
@@ -70,21 +68,7 @@ class Site:
             await app.shutdown()
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
-        while True:
-            message = await receive()
-            if message["type"] == "lifespan.startup":
-                try:
-                    await self.startup()
-                except Exception as exc:
-                    why = f"start-up failed: {type(exc).__name__}: {exc}"
-                    log.error("%s", why)
-                    await send({"type": "lifespan.startup.failed", "message": why})
-                    return
-                await send({"type": "lifespan.startup.complete"})
-            elif message["type"] == "lifespan.shutdown":
-                await self.shutdown()
-                await send({"type": "lifespan.shutdown.complete"})
-                return
+        await serve_lifespan(receive, send, self.startup, self.shutdown)
 
 
 def _handlers(endpoint: Endpoint) -> HandlerRouter:
