@@ -16,7 +16,6 @@ shared ``gettoken``; WeCom's answer is decoded and ``errcode`` checked.
 from __future__ import annotations
 
 import asyncio
-import enum
 import json as jsonlib
 import logging
 import random
@@ -28,10 +27,17 @@ from typing import Any
 import httpx
 from pydantic import Field
 
-from wecom_callback._stores import MemoryStore, Store, open_store
+from wecom_callback._stores import Store
 from wecom_callback.client import _redaction
 from wecom_callback.client._events import ClientEvents
 from wecom_callback.client._models import APIResponse
+from wecom_callback.client._pool import (
+    DEFAULT_BASE_URL,
+    DEFAULT_TIMEOUT,
+    ClientState,
+    Shared,
+    resolve_store,
+)
 from wecom_callback.client._tokens import CachedCredential, CorpSecret, IssuedToken, TokenSource
 from wecom_callback.client.agent import AgentAPI
 from wecom_callback.client.appchat import AppChatAPI
@@ -48,13 +54,6 @@ __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "ClientState", "WeComClient"]
 
 log = logging.getLogger("wecom_callback.client")
 
-DEFAULT_BASE_URL = "https://qyapi.weixin.qq.com"
-#: Ten seconds to read, five to connect.
-DEFAULT_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
-#: Requests in flight at once (and connections kept). Callers beyond it wait their turn
-#: in a semaphore: httpcore's own queue costs time quadratic in its length.
-MAX_IN_FLIGHT = 100
-
 #: Token invalid or expired: refetch once (suite tokens: 40082, 42009; 40001 as OUTBOUND.md
 #: 1.2 advises for business APIs).
 _TOKEN_REJECTED = frozenset({40001, 40014, 42001, 40082, 42009})
@@ -65,14 +64,6 @@ _BACKOFF = 0.2  # seconds before the first retry; doubled each time
 _UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
 
 
-class ClientState(enum.Enum):
-    """Where a client is in its life: usable until CLOSED (as httpx's clients)."""
-
-    UNOPENED = 1
-    OPENED = 2
-    CLOSED = 3
-
-
 @dataclass(slots=True)
 class _Failure:
     """A call that got no usable answer, and whether it surely never reached WeCom."""
@@ -80,35 +71,6 @@ class _Failure:
     error: WeComTransportError
     unsent: bool
     why: str
-
-
-class _Shared:
-    """What a client and its :meth:`WeComClient.with_secret` siblings share."""
-
-    def __init__(
-        self, base_url: str, store: Store, owns_store: bool, timeout: Any, events: ClientEvents
-    ) -> None:
-        self.events = events
-        self.base_url = base_url.rstrip("/")
-        self.prefix = f"{self.base_url}/cgi-bin/"
-        limits = httpx.Limits(
-            max_connections=MAX_IN_FLIGHT, max_keepalive_connections=MAX_IN_FLIGHT
-        )
-        self.http = httpx.AsyncClient(timeout=timeout, limits=limits)
-        self.slots = asyncio.Semaphore(MAX_IN_FLIGHT)
-        self.store = store
-        self.owns_store = owns_store
-        self.state = ClientState.UNOPENED
-        self.entered = False
-        self.credentials: dict[str, CachedCredential] = {}
-
-
-def _resolve_store(store: str | Store | None) -> tuple[Store, bool]:
-    if store is None:
-        return MemoryStore(), True
-    if isinstance(store, str):
-        return open_store(store), True
-    return store, False
 
 
 def api_path(path: str) -> str:
@@ -146,9 +108,9 @@ class WeComClient:
         if (secret is None) == (token_source is None):
             raise ValueError("give exactly one of secret= and token_source=")
         source = token_source if token_source is not None else CorpSecret(corp_id, str(secret))
-        resolved, owns = _resolve_store(store)
+        resolved, owns = resolve_store(store)
         _redaction.install()
-        shared = _Shared(base_url, resolved, owns, timeout, events or ClientEvents())
+        shared = Shared(base_url, resolved, owns, timeout, events or ClientEvents())
         self._bind(corp_id, source, agent_id, shared, True)
 
     message: MessageAPI
@@ -171,7 +133,7 @@ class WeComClient:
     """JS-SDK signatures."""
 
     def _bind(
-        self, corp_id: str, source: TokenSource, agent_id: int | None, shared: _Shared, root: bool
+        self, corp_id: str, source: TokenSource, agent_id: int | None, shared: Shared, root: bool
     ) -> None:
         self.corp_id = corp_id
         self.agent_id = agent_id
