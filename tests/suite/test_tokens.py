@@ -7,6 +7,7 @@ import time
 import pytest
 
 from tests.suite.conftest import PROVIDER, SUITE
+from wecom_callback.client import ClientEvents
 from wecom_callback.suite import ProviderClient, SuiteClient, SuiteTicketError
 from wecom_callback.testing import FakeWeComAPI
 
@@ -75,3 +76,35 @@ async def test_the_provider_client(fake: FakeWeComAPI) -> None:
             "provider_access_token": token
         }
         assert len(fake.calls_to("service/get_provider_token")) == 1
+
+
+class Recorded(ClientEvents):
+    """What the suite's client reported."""
+
+    def __init__(self) -> None:
+        self.fetches: list[tuple[str, bool]] = []
+        self.errors: list[tuple[str, str]] = []
+
+    def token_fetched(self, api: str, ok: bool) -> None:
+        self.fetches.append((api, ok))
+
+    def api_error(self, api: str, code: str) -> None:
+        self.errors.append((api, code))
+
+
+async def test_the_suite_reports_its_token_fetches_and_errors(
+    fake: FakeWeComAPI, suite_secret: str
+) -> None:
+    events = Recorded()
+    async with SuiteClient(SUITE, suite_secret, base_url=fake.base_url, events=events) as suite:
+        await suite.save_ticket(fake.service.push_ticket(SUITE), int(time.time()))
+        await suite.get_pre_auth_code()
+        fake.service.expire_tickets(SUITE)
+        fake.service.expire_suite_tokens()
+        with pytest.raises(SuiteTicketError):
+            await suite.get_pre_auth_code()
+    assert events.fetches == [
+        ("service/get_suite_token", True),
+        ("service/get_suite_token", False),
+    ]
+    assert ("service/get_suite_token", "40085") in events.errors

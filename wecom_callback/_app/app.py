@@ -120,9 +120,13 @@ class WeComApp:
         fetch = self._callback_ips if self.outbound.configured else None
         self.source_ips = SourceIPGuard(settings.source_ip_check, settings.source_ip_refresh, fetch)
         # Suite mode registers its lifecycle handlers now, before any of the user's.
-        given = None if isinstance(store, str) else store
         self.suite = SuiteMode(
-            settings, self.router, self.startup, store=given, installations=installations
+            settings,
+            self.router,
+            self.startup,
+            store=given_store,
+            installations=installations,
+            events=events,
         )
         self.crypto.more_receive_ids = self.suite.corps  # a suite's installed corps
         self._build_pipeline(given_inbox)

@@ -22,6 +22,7 @@ from typing import Any
 from .._routing.router import Router
 from .._settings.settings import Settings
 from .._stores import Store
+from ..client import ClientEvents
 from ..errors import ConfigurationError
 from ..suite import (
     InstallationStore,
@@ -48,8 +49,10 @@ class SuiteMode:
         *,
         store: Store | None = None,
         installations: InstallationStore | None = None,
+        events: ClientEvents | None = None,
     ) -> None:
         self.settings = settings
+        self.events = events
         self.enabled = settings.has_suite
         self._startup = startup
         self._store = store
@@ -127,6 +130,7 @@ class SuiteMode:
             base_url=s.api_base_url,
             installations=self._installations,
             corps=self.corps,
+            events=self.events,
         )
         await client.__aenter__()
         self._client = client

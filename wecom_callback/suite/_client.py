@@ -19,7 +19,7 @@ import httpx
 from pydantic import SecretStr
 
 from wecom_callback._stores import Store, open_store
-from wecom_callback.client import WeComClient
+from wecom_callback.client import ClientEvents, WeComClient
 from wecom_callback.client._client import DEFAULT_BASE_URL, DEFAULT_TIMEOUT
 from wecom_callback.errors import WeComAPIError
 
@@ -46,6 +46,7 @@ class SuiteClient:
     ``async with SuiteClient(suite_id, suite_secret, store="redis://...") as suite:``.
     ``store`` (a URL, or a Store the caller owns) holds the ticket, the tokens and, unless
     ``installations`` is given, the installations; processes sharing it share them all.
+    ``events`` receives the token fetches and API errors, of the installed corps' clients too.
     """
 
     def __init__(
@@ -59,6 +60,7 @@ class SuiteClient:
         install_base_url: str = INSTALL_BASE_URL,
         timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
         corps: InstalledCorps | None = None,
+        events: ClientEvents | None = None,
     ) -> None:
         self.suite_id = suite_id
         self._secret = suite_secret
@@ -68,7 +70,12 @@ class SuiteClient:
         self.tickets = SuiteTickets(self.store, suite_id)
         source = SuiteToken(suite_id, suite_secret, self.tickets)
         self._transport = WeComClient(
-            suite_id, token_source=source, base_url=base_url, store=self.store, timeout=timeout
+            suite_id,
+            token_source=source,
+            base_url=base_url,
+            store=self.store,
+            timeout=timeout,
+            events=events,
         )
         self.installations: InstallationStore = installations or StoreInstallations(
             self.store, suite_id
