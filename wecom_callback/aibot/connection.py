@@ -1,0 +1,464 @@
+"""The AI bot's long-connection mode: WeCom's callbacks over one WebSocket, no public URL.
+
+:class:`AIBotConnection` dials ``wss://openws.work.weixin.qq.com``, subscribes with the
+bot's id and secret, sends the ``ping`` heartbeat, and feeds each ``aibot_msg_callback``
+and ``aibot_event_callback`` body to the same :class:`AIBotApp` a webhook serves, through
+the same inbox. Each reply body the app yields goes back as a command keyed by the
+callback's ``req_id``; proactive messages go out with :meth:`AIBotConnection.send_message`
+under the mode's limits (``_ws_limits.py``). Facts: OUTBOUND.md 4.6 (D-101463, D-101468).
+The acknowledgement frame ``{"headers": {"req_id"}, "errcode", "errmsg"}`` (no ``cmd``),
+one reply in flight per req_id, two missed heartbeat answers meaning a dead link, and no
+reconnect after ``disconnected_event`` are inferred from the official Node SDK.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import logging
+import random
+import secrets
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Protocol
+
+from ..errors import ConfigurationError, WeComAPIError, WeComCallbackError
+from ._ws_limits import AIBotLimitError, ProactiveLimits, check_reply, check_send
+
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
+
+__all__ = [
+    "DEFAULT_URL",
+    "AIBotCommandError",
+    "AIBotConnection",
+    "AIBotConnectionError",
+    "AIBotKickedError",
+    "AIBotLimitError",
+    "AIBotSubscribeError",
+    "Respondent",
+    "StreamExpiredError",
+]
+
+log = logging.getLogger("wecom_callback.aibot.connection")
+
+DEFAULT_URL = "wss://openws.work.weixin.qq.com"
+STREAM_EXPIRED = 846608
+CONFLICT = 6000
+_CALLBACKS = frozenset({"aibot_msg_callback", "aibot_event_callback"})
+#: The reply command for a callback, by its event type; everything else is a message reply.
+_REPLY_COMMANDS = {
+    "enter_chat": "aibot_respond_welcome_msg",
+    "template_card_event": "aibot_respond_update_msg",
+}
+
+
+class AIBotConnectionError(WeComCallbackError):
+    """The long connection is down, could not be opened, or a command got no answer."""
+
+
+class AIBotSubscribeError(AIBotConnectionError, ConfigurationError):
+    """WeCom refused ``aibot_subscribe``: the bot id or the secret is wrong."""
+
+    def __init__(self, bot_id: str, errcode: int, errmsg: str) -> None:
+        super().__init__(
+            f"WeCom refused the long connection of bot {bot_id!r} (errcode {errcode}: "
+            f"{errmsg}): check the bot id and its secret (API mode: long connection)"
+        )
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class AIBotKickedError(AIBotConnectionError):
+    """Another connection subscribed the same bot, and WeCom closed this one.
+
+    WeCom keeps one connection per bot; reconnecting would only kick the other one.
+    """
+
+
+class AIBotCommandError(WeComAPIError):
+    """WeCom answered a command (``api``: the cmd) with ``errcode != 0``."""
+
+
+class StreamExpiredError(AIBotCommandError):
+    """846608: the stream can no longer be updated (6 minutes after its first frame)."""
+
+
+class Respondent(Protocol):
+    """What the connection drives: :meth:`AIBotApp.respond`."""
+
+    def respond(
+        self, message: dict[str, Any], *, mode: Literal["webhook", "ws"] = ...
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Admit one callback body and yield its reply bodies."""
+        ...
+
+
+def _req_id(prefix: str) -> str:
+    return f"{prefix}_{int(time.time() * 1000)}_{secrets.token_hex(4)}"
+
+
+def reply_command(body: Mapping[str, Any]) -> str:
+    """The command that answers a callback body."""
+    event = body.get("event")
+    kind = event.get("eventtype") if isinstance(event, Mapping) else None
+    return _REPLY_COMMANDS.get(str(kind), "aibot_respond_msg")
+
+
+class AIBotConnection:
+    """One bot's long connection, feeding ``app``'s handlers; ``async with`` opens it.
+
+    ``await start()`` returns once subscribed and raises :class:`AIBotSubscribeError`
+    for a wrong id or secret, :class:`AIBotConnectionError` when WeCom cannot be reached.
+    Afterwards a lost connection is dialled again with exponential backoff and jitter
+    (``reconnect_delay`` doubling up to ``reconnect_max_delay``; ``max_reconnects``
+    attempts in a row, None: forever). :meth:`wait_closed` returns after :meth:`close`
+    and raises what ended the connection otherwise (:class:`AIBotKickedError`, or the
+    last error once reconnecting gave up). ``clock`` is wall time for the 24 h window.
+    """
+
+    def __init__(
+        self,
+        bot_id: str,
+        secret: str,
+        app: Respondent,
+        *,
+        url: str = DEFAULT_URL,
+        heartbeat_interval: float = 30.0,
+        missed_heartbeats: int = 2,
+        ack_timeout: float = 5.0,
+        connect_timeout: float = 10.0,
+        reconnect_delay: float = 1.0,
+        reconnect_max_delay: float = 30.0,
+        max_reconnects: int | None = None,
+        conflict_retries: int = 3,
+        close_timeout: float = 5.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        if not bot_id or not secret:
+            raise ConfigurationError("the long connection needs the bot id and its secret")
+        if not url.startswith(("ws://", "wss://")):
+            raise ConfigurationError(f"the long connection's URL is ws:// or wss://, not {url!r}")
+        self.bot_id = bot_id
+        self._secret = secret
+        self.app = app
+        self.url = url
+        self.heartbeat_interval = heartbeat_interval
+        self.missed_heartbeats = missed_heartbeats
+        self.ack_timeout = ack_timeout
+        self.connect_timeout = connect_timeout
+        self.reconnect_delay = reconnect_delay
+        self.reconnect_max_delay = reconnect_max_delay
+        self.max_reconnects = max_reconnects
+        self.conflict_retries = conflict_retries
+        self.close_timeout = close_timeout
+        self.limits = ProactiveLimits(clock=clock)
+        self.subscriptions = 0
+        """Subscriptions accepted so far (1 + reconnects)."""
+        self.heartbeats = 0
+        """``ping`` frames sent so far."""
+        self._ws: ClientConnection | None = None
+        self._up = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._runner: asyncio.Task[None] | None = None
+        self._tasks: set[asyncio.Task[None]] = set()
+        self._pending: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._pings: set[str] = set()
+        self._missed = 0
+        self._kicked = False
+
+    def __repr__(self) -> str:
+        return f"AIBotConnection(bot_id={self.bot_id!r}, url={self.url!r})"
+
+    @property
+    def connected(self) -> bool:
+        """True while subscribed."""
+        return self._up.is_set()
+
+    # -- lifecycle ----------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Connect and subscribe; then keep the connection up in the background."""
+        if self._runner is not None:
+            raise RuntimeError("the connection is already started")
+        self._stop.clear()
+        ws = await self._dial()
+        self._runner = asyncio.create_task(self._run(ws), name=f"aibot-{self.bot_id}")
+
+    async def wait_closed(self) -> None:
+        """Wait until the connection ended; raises what ended it, unless :meth:`close` did."""
+        if self._runner is not None:
+            await asyncio.shield(self._runner)
+
+    async def close(self) -> None:
+        """Let in-flight replies finish (``close_timeout``), then close the connection."""
+        self._stop.set()
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=self.close_timeout)
+        for task in set(self._tasks):
+            task.cancel()
+        if self._ws is not None:
+            await self._ws.close()
+        if self._runner is not None:
+            with contextlib.suppress(asyncio.CancelledError, AIBotConnectionError):
+                await self._runner
+            self._runner = None
+
+    async def __aenter__(self) -> AIBotConnection:
+        await self.start()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def _dial(self) -> ClientConnection:
+        try:
+            from websockets.asyncio.client import connect
+            from websockets.exceptions import WebSocketException
+        except ImportError:
+            raise ConfigurationError(
+                "the long connection needs the websockets package:"
+                " pip install wecom-callback[websockets]"
+            ) from None
+        try:
+            # WeCom's heartbeat is the ``ping`` command, so no protocol-level pings.
+            ws = await connect(self.url, ping_interval=None, open_timeout=self.connect_timeout)
+        except (OSError, TimeoutError, WebSocketException) as exc:
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+            raise AIBotConnectionError(f"cannot open {self.url}: {reason}") from None
+        try:
+            await self._subscribe(ws)
+        except BaseException:
+            await ws.close()
+            raise
+        return ws
+
+    async def _subscribe(self, ws: ClientConnection) -> None:
+        req_id = _req_id("aibot_subscribe")
+        body = {"bot_id": self.bot_id, "secret": self._secret}
+        frame = {"cmd": "aibot_subscribe", "headers": {"req_id": req_id}, "body": body}
+        try:
+            await ws.send(json.dumps(frame))
+            async with asyncio.timeout(self.ack_timeout):
+                ack = json.loads(await ws.recv())
+        except (TimeoutError, ValueError, OSError) as exc:
+            raise AIBotConnectionError(f"no answer to aibot_subscribe: {exc!r}") from None
+        except Exception as exc:  # the socket closed before an answer
+            raise AIBotConnectionError(
+                f"closed before aibot_subscribe was answered: {exc}"
+            ) from None
+        ack = ack if isinstance(ack, dict) else {}
+        errcode = ack.get("errcode")
+        if errcode != 0:
+            code = errcode if isinstance(errcode, int) else -1
+            raise AIBotSubscribeError(self.bot_id, code, str(ack.get("errmsg", "no errcode")))
+        self.subscriptions += 1
+        self._missed = 0
+        self._ws = ws
+        self._up.set()
+        log.info("long connection of bot %s subscribed (%d)", self.bot_id, self.subscriptions)
+
+    async def _run(self, ws: ClientConnection | None) -> None:
+        failures = 0
+        while True:
+            if ws is not None:
+                failures = 0
+                reason = await self._serve(ws)
+                ws = None
+                if self._stop.is_set():
+                    return
+                if self._kicked:
+                    raise AIBotKickedError(
+                        f"another connection subscribed bot {self.bot_id!r}, so WeCom closed"
+                        " this one (one connection per bot)"
+                    )
+                log.warning("long connection of bot %s lost: %s", self.bot_id, reason)
+            failures += 1
+            if self.max_reconnects is not None and failures > self.max_reconnects:
+                raise AIBotConnectionError(
+                    f"gave up after {self.max_reconnects} reconnects: {reason}"
+                )
+            delay = min(self.reconnect_max_delay, self.reconnect_delay * 2 ** (failures - 1))
+            delay *= random.uniform(0.5, 1.0)  # jitter: replicas do not dial in step
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(delay):
+                    await self._stop.wait()
+            if self._stop.is_set():
+                return
+            try:
+                ws = await self._dial()
+            except AIBotSubscribeError:
+                raise
+            except AIBotConnectionError as exc:
+                reason = str(exc)
+                continue
+            if self._stop.is_set():  # closed while dialling
+                await ws.close()
+                return
+
+    async def _serve(self, ws: ClientConnection) -> str:
+        """Read frames until the socket closes; returns why it closed."""
+        heartbeat = asyncio.create_task(self._heartbeat(ws))
+        reason = "closed"
+        try:
+            async for raw in ws:
+                self._receive(ws, raw)
+        except Exception as exc:  # a reset socket ends the loop with ConnectionClosed
+            reason = " ".join(str(exc).split()) or type(exc).__name__
+        else:
+            reason = f"closed by WeCom ({ws.close_code})" if ws.close_code else reason
+        finally:
+            heartbeat.cancel()
+            self._up.clear()
+            self._ws = None
+            self._pings.clear()
+            for future in self._pending.values():
+                if not future.done():
+                    future.set_exception(AIBotConnectionError(f"connection lost: {reason}"))
+        return reason
+
+    async def _heartbeat(self, ws: ClientConnection) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_interval)
+            if self._missed >= self.missed_heartbeats:
+                log.warning("bot %s: %d heartbeats unanswered, reconnecting", self.bot_id,
+                            self._missed)  # fmt: skip
+                ws.transport.abort()
+                return
+            self._missed += 1
+            req_id = _req_id("ping")
+            self._pings.add(req_id)
+            with contextlib.suppress(Exception):  # a closed socket ends the read loop too
+                await ws.send(json.dumps({"cmd": "ping", "headers": {"req_id": req_id}}))
+                self.heartbeats += 1
+
+    # -- inbound ------------------------------------------------------------------------
+
+    def _receive(self, ws: ClientConnection, raw: str | bytes) -> None:
+        try:
+            frame = json.loads(raw)
+            headers = frame.get("headers") or {}
+            req_id = headers.get("req_id", "")
+        except (ValueError, AttributeError):
+            log.warning("bot %s: a frame that is not a JSON object was ignored", self.bot_id)
+            return
+        cmd = frame.get("cmd")
+        body = frame.get("body")
+        if cmd in _CALLBACKS and isinstance(body, dict) and isinstance(req_id, str):
+            self._callback(ws, str(cmd), req_id, body)
+        elif req_id in self._pings:
+            self._pings.discard(req_id)
+            self._missed = 0
+        elif req_id in self._pending:
+            future = self._pending.pop(req_id)
+            if not future.done():
+                future.set_result(frame)
+        else:
+            log.debug("bot %s: unexpected frame %s ignored", self.bot_id, cmd or req_id)
+
+    def _callback(self, ws: ClientConnection, cmd: str, req_id: str, body: dict[str, Any]) -> None:
+        event = body.get("event")
+        if isinstance(event, dict) and event.get("eventtype") == "disconnected_event":
+            self._kicked = True
+            ws.transport.abort()
+            return
+        if self._stop.is_set():
+            return  # closing: not admitted, so WeCom's redelivery is not lost
+        if cmd == "aibot_msg_callback":
+            self.limits.saw(body)
+        task = asyncio.create_task(self._dispatch(req_id, body))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _dispatch(self, req_id: str, body: dict[str, Any]) -> None:
+        """Run the handlers; send each reply body as the app yields it."""
+        cmd = reply_command(body)
+        replies = self.app.respond(body, mode="ws")
+        try:
+            async for reply in replies:
+                check_reply(reply)
+                await self._command(cmd, req_id, reply)
+        except StreamExpiredError:
+            log.warning("bot %s: stream of %s expired (846608); later frames dropped",
+                        self.bot_id, req_id)  # fmt: skip
+        except (AIBotConnectionError, AIBotCommandError, AIBotLimitError) as exc:
+            log.warning("bot %s: reply to %s not sent: %s", self.bot_id, req_id, exc)
+        except Exception:
+            log.exception("bot %s: the handlers of %s failed", self.bot_id, req_id)
+        finally:
+            aclose = getattr(replies, "aclose", None)
+            if aclose is not None:
+                await aclose()
+
+    # -- outbound -----------------------------------------------------------------------
+
+    async def send_message(
+        self, chatid: str, body: Mapping[str, Any], *, chat_type: Literal[1, 2] | None = None
+    ) -> dict[str, Any]:
+        """Send a proactive ``body`` (markdown, template_card, media) to a conversation.
+
+        ``chatid`` is the user's userid (single chat, ``chat_type`` 1) or the group's
+        chatid (2); None takes the type of the conversation's last message. Raises
+        :class:`AIBotLimitError` outside the 24 h window or over the rates, before
+        anything is sent, and :class:`AIBotCommandError` when WeCom refuses it.
+        Returns WeCom's acknowledgement frame.
+        """
+        msgtype = check_send(body)
+        resolved = self.limits.reserve(chatid, chat_type)
+        frame_body = {"chatid": chatid, "chat_type": resolved, "msgtype": msgtype, **body}
+        try:
+            return await self._command("aibot_send_msg", _req_id("aibot_send_msg"), frame_body)
+        except AIBotConnectionError:
+            self.limits.release(chatid)  # never reached WeCom
+            raise
+
+    async def _command(self, cmd: str, req_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        """Send one command and wait for its acknowledgement; 6000 (conflict) is retried.
+
+        Commands of one req_id are in flight one at a time: one dispatch sends them in
+        order, each after the previous one's acknowledgement.
+        """
+        for attempt in range(self.conflict_retries + 1):
+            ack = await self._exchange(cmd, req_id, body)
+            errcode = ack.get("errcode") or 0
+            if errcode == CONFLICT and attempt < self.conflict_retries:
+                await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
+                continue
+            if errcode:
+                kind = StreamExpiredError if errcode == STREAM_EXPIRED else AIBotCommandError
+                raise kind(errcode, str(ack.get("errmsg", "")), cmd)
+            return ack
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _exchange(self, cmd: str, req_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
+        try:
+            async with asyncio.timeout(self.ack_timeout):
+                await self._up.wait()  # a command waits out a reconnect, within its time
+        except TimeoutError:
+            raise AIBotConnectionError(
+                f"{cmd}: not connected within {self.ack_timeout:g} s"
+            ) from None
+        ws = self._ws
+        assert ws is not None
+        future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
+        self._pending[req_id] = future
+        frame = {"cmd": cmd, "headers": {"req_id": req_id}, "body": dict(body)}
+        try:
+            await ws.send(json.dumps(frame, ensure_ascii=False))
+            async with asyncio.timeout(self.ack_timeout):
+                return await future
+        except TimeoutError:
+            raise AIBotConnectionError(f"{cmd}: no answer within {self.ack_timeout:g} s") from None
+        except AIBotConnectionError:
+            raise
+        except Exception as exc:  # the socket closed under the send
+            raise AIBotConnectionError(f"{cmd}: connection lost ({exc})") from None
+        finally:
+            self._pending.pop(req_id, None)
