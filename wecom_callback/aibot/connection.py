@@ -186,6 +186,11 @@ class AIBotConnection:
         self._stop.clear()
         ws = await self._dial()
         self._runner = asyncio.create_task(self._run(ws), name=f"aibot-{self.bot_id}")
+        self._runner.add_done_callback(self._ended)
+
+    def _ended(self, task: asyncio.Task[None]) -> None:
+        if not task.cancelled() and task.exception() is not None:
+            log.error("long connection of bot %s ended: %s", self.bot_id, task.exception())
 
     async def wait_closed(self) -> None:
         """Wait until the connection ended; raises what ended it, unless :meth:`close` did."""
@@ -195,8 +200,9 @@ class AIBotConnection:
     async def close(self) -> None:
         """Let in-flight replies finish (``close_timeout``), then close the connection."""
         self._stop.set()
-        if self._tasks:
-            await asyncio.wait(set(self._tasks), timeout=self.close_timeout)
+        deadline = asyncio.get_running_loop().time() + self.close_timeout
+        while self._tasks and (left := deadline - asyncio.get_running_loop().time()) > 0:
+            await asyncio.wait(set(self._tasks), timeout=left)  # callbacks still arrive
         for task in set(self._tasks):
             task.cancel()
         if self._ws is not None:
@@ -267,6 +273,7 @@ class AIBotConnection:
 
     async def _run(self, ws: ClientConnection | None) -> None:
         failures = 0
+        reason = "closed"
         while True:
             if ws is not None:
                 failures = 0
@@ -369,8 +376,6 @@ class AIBotConnection:
             self._kicked = True
             ws.transport.abort()
             return
-        if self._stop.is_set():
-            return  # closing: not admitted, so WeCom's redelivery is not lost
         if cmd == "aibot_msg_callback":
             self.limits.saw(body)
         task = asyncio.create_task(self._dispatch(req_id, body))
@@ -462,3 +467,5 @@ class AIBotConnection:
             raise AIBotConnectionError(f"{cmd}: connection lost ({exc})") from None
         finally:
             self._pending.pop(req_id, None)
+            if future.done() and not future.cancelled():
+                future.exception()  # retrieved: the loss is reported as raised above
