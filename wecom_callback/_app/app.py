@@ -7,17 +7,19 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from .._receiving.receiver import Outcome, Receiver
+from .._receiving.formats import XML, WireFormat
+from .._receiving.receiver import Dispatch, Outcome, Receiver
 from .._receiving.replay import ReplayWindow
 from .._routing.handler import Handler
 from .._routing.router import F, Router
 from .._settings.settings import Settings
 from .._stores import Store
+from .._worker.attempt import Render, render_xml
 from .._worker.runner import NotAccepting, Runner
 from ..crypto import WeComCrypto
 from ..errors import (
@@ -28,7 +30,8 @@ from ..errors import (
     PayloadTooLargeError,
 )
 from ..inbox import Inbox, open_inbox
-from ..models._base import Callback
+from ..models._base import Callback, Dialect
+from ..models._parsing import parse_message
 from ..suite import InstallationStore, SuiteClient
 from . import health, http
 from .outbound import ClientHolder
@@ -83,6 +86,10 @@ class WeComApp:
     :meth:`lifespan` from the host application's lifespan.
     """
 
+    #: The kinds handlers name and the wire format callbacks arrive in (see ``AIBotApp``).
+    DIALECT: ClassVar[Dialect] = "xml"
+    WIRE: ClassVar[WireFormat] = XML
+
     def __init__(
         self,
         token: str | None = None,
@@ -110,7 +117,7 @@ class WeComApp:
             settings.encoding_aes_key.get_secret_value(),
             settings.receive_ids,
         )
-        self.router = Router("app")
+        self.router = Router("app", dialect=self.DIALECT)
         self.outbound = ClientHolder(settings, client, None if isinstance(store, str) else store)
         fetch = self._callback_ips if self.outbound.configured else None
         self.source_ips = SourceIPGuard(settings.source_ip_check, settings.source_ip_refresh, fetch)
@@ -141,14 +148,32 @@ class WeComApp:
             self.resources,
             inline=settings.inline,
             observer=self.observer,
+            render=self._render(),
+            parse=self._parse,
         )
         replay = ReplayWindow(retention, settings.max_clock_skew)
         self.receiver = Receiver(
             self.crypto,
-            self.runner.admit,
+            self._dispatch(),
             replay if settings.replay_window else None,
             endpoint=self.name,
+            wire=self.WIRE,
         )
+
+    # Hooks of the pipeline a subclass speaking another dialect replaces.
+
+    def _render(self) -> Render:
+        """Handler result to plaintext reply."""
+        return render_xml
+
+    @staticmethod
+    def _parse(plaintext: bytes) -> Callback:
+        """A stored plaintext to its model (records claimed back from the inbox)."""
+        return parse_message(plaintext)
+
+    def _dispatch(self) -> Dispatch:
+        """Where the receiver hands each verified callback."""
+        return self.runner.admit
 
     @classmethod
     def from_env(cls, **overrides: Any) -> WeComApp:
