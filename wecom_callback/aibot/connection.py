@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 log = logging.getLogger("wecom_callback.aibot.connection")
+#: websockets' own logger: at DEBUG it would write every frame, the secret included.
+_wire_log = logging.getLogger("wecom_callback.aibot.wire")
+_wire_log.setLevel(logging.INFO)
 
 DEFAULT_URL = "wss://openws.work.weixin.qq.com"
 STREAM_EXPIRED = 846608
@@ -235,7 +238,9 @@ class AIBotConnection:
             ) from None
         try:
             # WeCom's heartbeat is the ``ping`` command, so no protocol-level pings.
-            ws = await connect(self.url, ping_interval=None, open_timeout=self.connect_timeout)
+            ws = await connect(
+                self.url, ping_interval=None, open_timeout=self.connect_timeout, logger=_wire_log
+            )
         except (OSError, TimeoutError, WebSocketException) as exc:
             reason = " ".join(str(exc).split()) or type(exc).__name__
             raise AIBotConnectionError(f"cannot open {self.url}: {reason}") from None

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping
@@ -114,7 +115,9 @@ class FakeAIBotServer:
         from websockets.asyncio.server import serve
 
         # No protocol-level pings: the heartbeat under test is WeCom's ``ping`` command.
-        self._server = await serve(self._serve, "127.0.0.1", 0, ping_interval=None)
+        quiet = logging.getLogger("wecom_callback.testing.aibot_ws")
+        quiet.setLevel(logging.WARNING)  # at DEBUG websockets writes every frame: secrets
+        self._server = await serve(self._serve, "127.0.0.1", 0, ping_interval=None, logger=quiet)
         self.port = self._server.sockets[0].getsockname()[1]
         return self
 
