@@ -89,6 +89,10 @@ class StreamExpiredError(AIBotCommandError):
     """846608: the stream can no longer be updated (6 minutes after its first frame)."""
 
 
+class _NotSent(AIBotConnectionError):
+    """The command never left: no connection in time, or the socket closed under it."""
+
+
 class Respondent(Protocol):
     """What the connection drives: :meth:`AIBotApp.respond`."""
 
@@ -425,7 +429,7 @@ class AIBotConnection:
         frame_body = {"chatid": chatid, "chat_type": resolved, "msgtype": msgtype, **body}
         try:
             return await self._command("aibot_send_msg", _req_id("aibot_send_msg"), frame_body)
-        except AIBotConnectionError:
+        except _NotSent:
             self.limits.release(chatid)  # never reached WeCom
             raise
 
@@ -452,24 +456,29 @@ class AIBotConnection:
             async with asyncio.timeout(self.ack_timeout):
                 await self._up.wait()  # a command waits out a reconnect, within its time
         except TimeoutError:
-            raise AIBotConnectionError(
-                f"{cmd}: not connected within {self.ack_timeout:g} s"
-            ) from None
+            raise _NotSent(f"{cmd}: not connected within {self.ack_timeout:g} s") from None
         ws = self._ws
         assert ws is not None
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
         self._pending[req_id] = future
         frame = {"cmd": cmd, "headers": {"req_id": req_id}, "body": dict(body)}
         try:
-            await ws.send(json.dumps(frame, ensure_ascii=False))
+            try:
+                await ws.send(json.dumps(frame, ensure_ascii=False))
+            except Exception as exc:  # the socket closed before the frame was written
+                raise _NotSent(f"{cmd}: connection lost, not sent ({exc})") from None
             async with asyncio.timeout(self.ack_timeout):
                 return await future
         except TimeoutError:
-            raise AIBotConnectionError(f"{cmd}: no answer within {self.ack_timeout:g} s") from None
-        except AIBotConnectionError:
+            raise AIBotConnectionError(
+                f"{cmd}: no answer within {self.ack_timeout:g} s (WeCom may have it)"
+            ) from None
+        except _NotSent:
             raise
-        except Exception as exc:  # the socket closed under the send
-            raise AIBotConnectionError(f"{cmd}: connection lost ({exc})") from None
+        except AIBotConnectionError as exc:
+            raise AIBotConnectionError(
+                f"{cmd}: {exc} before WeCom answered (it may have arrived)"
+            ) from None
         finally:
             self._pending.pop(req_id, None)
             if future.done() and not future.cancelled():
