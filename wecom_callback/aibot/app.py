@@ -89,6 +89,22 @@ class AIBotApp(WeComApp):
         super().__init__(token, encoding_aes_key, receive_id, store=store, **options)
         self.router.name = "aibot"
 
+    @classmethod
+    def from_env(cls, **overrides: Any) -> AIBotApp:
+        """Build a bot from ``WECOM_*`` variables (no ``WECOM_RECEIVE_ID``: it is ``""``).
+
+        ``stream_lease`` and ``stream_window`` may be given as keywords.
+        """
+        streams = {k: overrides.pop(k) for k in ("stream_lease", "stream_window") if k in overrides}
+        overrides.setdefault("receive_ids", ("",))
+        app = super().from_env(**overrides)
+        assert isinstance(app, AIBotApp)
+        if streams:
+            app._stream_options |= {k.removeprefix("stream_"): v for k, v in streams.items()}
+            app.streams.lease = app._stream_options["lease"]
+            app.streams.window = app._stream_options["window"]
+        return app
+
     def _render(self) -> Render:
         url = self.settings.store_url
         store = self._given_store if self._given_store is not None else open_store(url)

@@ -83,8 +83,10 @@ async def _pieces(reply: StreamReply) -> AsyncIterator[str]:
 class _Pump:
     """One running source and what it last wrote."""
 
-    __slots__ = ("content", "dirty", "finished", "key", "last", "received_at", "response_url",
-                 "stream_id", "task", "wrote_at")  # fmt: skip
+    __slots__ = (
+        "content", "dirty", "finished", "handed_over", "key", "last", "lock",
+        "received_at", "response_url", "stream_id", "task", "wrote_at",
+    )  # fmt: skip
 
     def __init__(self, stream_id: str, key: str, received_at: float, response_url: str | None):
         self.stream_id = stream_id
@@ -92,6 +94,8 @@ class _Pump:
         self.content = ""
         self.dirty = False
         self.finished = False
+        self.handed_over = False
+        self.lock = asyncio.Lock()  # the source's task and the ticker both write
         self.last: bytes | None = None
         self.wrote_at = 0.0
         self.received_at = received_at
@@ -172,17 +176,20 @@ class Streams:
         images: list[dict[str, Any]] | None = None,
     ) -> bool:
         """Write ``pump``'s state over its last one; False when someone finished it."""
-        value = self._state(content, finish, images)
-        if pump.last is None:
-            ok = await self.store.add(pump.key, value, ttl=self.ttl)
-        else:
-            ok = await self.store.compare_and_set(pump.key, pump.last, value, ttl=self.ttl)
-        if ok:
-            pump.last = value
-            pump.wrote_at = time.monotonic()
-            pump.dirty = False
-            pump.finished = finish
-        return ok
+        async with pump.lock:
+            if pump.finished:
+                return False
+            value = self._state(content, finish, images)
+            if pump.last is None:
+                ok = await self.store.add(pump.key, value, ttl=self.ttl)
+            else:
+                ok = await self.store.compare_and_set(pump.key, pump.last, value, ttl=self.ttl)
+            if ok:
+                pump.last = value
+                pump.wrote_at = time.monotonic()
+                pump.dirty = False
+                pump.finished = finish
+            return ok
 
     async def start(
         self, reply: StreamReply, *, received_at: float, response_url: str | None
@@ -204,7 +211,6 @@ class Streams:
         return frame
 
     async def _run(self, pump: _Pump, reply: StreamReply, first: asyncio.Event) -> None:
-        handed_over = False
         try:
             async for piece in _pieces(reply):
                 if not isinstance(piece, str):
@@ -212,11 +218,9 @@ class Streams:
                 pump.content = piece if reply.snapshots else pump.content + piece
                 pump.dirty = True
                 first.set()
-                if not handed_over and time.time() - pump.received_at > self.window:
-                    handed_over = True
-                    await self._write(pump, _with_note(pump.content, HANDED_OVER), finish=True)
+                await self._hand_over_if_late(pump)
             first.set()
-            if handed_over:
+            if pump.handed_over:
                 await self._hand_over(pump)
                 return
             images: list[dict[str, Any]] = []
@@ -242,6 +246,13 @@ class Streams:
             with contextlib.suppress(Exception):
                 await self._write(pump, _with_note(pump.content, INTERRUPTED), finish=True)
 
+    async def _hand_over_if_late(self, pump: _Pump) -> None:
+        """Past the window: end the stream with :data:`HANDED_OVER` (once)."""
+        if pump.handed_over or pump.finished or time.time() - pump.received_at <= self.window:
+            return
+        pump.handed_over = True
+        await self._write(pump, _with_note(pump.content, HANDED_OVER), finish=True)
+
     async def _hand_over(self, pump: _Pump) -> None:
         client = self.client()
         if pump.response_url is None or client is None:
@@ -257,6 +268,10 @@ class Streams:
             now = time.monotonic()
             for pump in list(self.pumps.values()):
                 if pump.last is None or pump.finished:
+                    continue
+                with contextlib.suppress(Exception):  # a failed write is retried next tick
+                    await self._hand_over_if_late(pump)
+                if pump.finished:
                     continue
                 if not pump.dirty and now - pump.wrote_at < beat_every:
                     continue
