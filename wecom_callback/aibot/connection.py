@@ -107,7 +107,7 @@ def _req_id(prefix: str) -> str:
     return f"{prefix}_{int(time.time() * 1000)}_{secrets.token_hex(4)}"
 
 
-def reply_command(body: Mapping[str, Any]) -> str:
+def _reply_command(body: Mapping[str, Any]) -> str:
     """The command that answers a callback body."""
     event = body.get("event")
     kind = event.get("eventtype") if isinstance(event, Mapping) else None
@@ -393,7 +393,7 @@ class AIBotConnection:
 
     async def _dispatch(self, req_id: str, body: dict[str, Any]) -> None:
         """Run the handlers; send each reply body as the app yields it."""
-        cmd = reply_command(body)
+        cmd = _reply_command(body)
         replies = self.app.respond(body, mode="ws")
         try:
             async for reply in replies:
