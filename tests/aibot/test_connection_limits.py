@@ -15,7 +15,7 @@ import pytest
 
 from tests.aibot.test_connection import BOT, build_app, message
 from wecom_callback.aibot import AIBotApp
-from wecom_callback.aibot._ws_limits import ProactiveLimits
+from wecom_callback.aibot._ws_protocol import ProactiveLimits
 from wecom_callback.aibot.connection import (
     AIBotCommandError,
     AIBotConnection,

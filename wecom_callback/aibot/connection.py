@@ -5,7 +5,7 @@ bot's id and secret, sends the ``ping`` heartbeat, and feeds each ``aibot_msg_ca
 and ``aibot_event_callback`` body to the same :class:`AIBotApp` a webhook serves, through
 the same inbox. Each reply body the app yields goes back as a command keyed by the
 callback's ``req_id``; proactive messages go out with :meth:`AIBotConnection.send_message`
-under the mode's limits (``_ws_limits.py``). Facts: OUTBOUND.md 4.6 (D-101463, D-101468).
+under the mode's limits (``_ws_protocol.py``). Facts: OUTBOUND.md 4.6 (D-101463, D-101468).
 The acknowledgement frame ``{"headers": {"req_id"}, "errcode", "errmsg"}`` (no ``cmd``),
 one reply in flight per req_id, two missed heartbeat answers meaning a dead link, and no
 reconnect after ``disconnected_event`` are inferred from the official Node SDK.
@@ -25,7 +25,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..errors import ConfigurationError, WeComAPIError, WeComCallbackError
-from ._ws_limits import AIBotLimitError, ProactiveLimits, check_reply, check_send
+from ._ws_protocol import AIBotLimitError, ProactiveLimits, check_reply, check_send
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
