@@ -1,29 +1,42 @@
-"""The long connection's own limits, enforced before a frame leaves (OUTBOUND.md 4.6).
+"""The long connection's protocol: commands, errors, and limits checked before a frame leaves.
 
-Proactive sends (``aibot_send_msg``) reach only conversations whose user wrote within
-24 h, at most 30 a minute and 1000 an hour per conversation; replies carry neither
-``msg_item`` nor ``stream_with_template_card``. WeCom allows one connection per bot, so
-the process holding it sees every message and can keep this bookkeeping in memory.
+Facts: OUTBOUND.md 4.6. Proactive sends (``aibot_send_msg``) reach only conversations
+whose user wrote within 24 h, at most 30 a minute and 1000 an hour per conversation;
+replies carry neither ``msg_item`` nor ``stream_with_template_card``. WeCom allows one
+connection per bot, so the process holding it sees every message and can keep this
+bookkeeping in memory.
 """
 
 from __future__ import annotations
 
 import collections
+import secrets
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ..errors import WeComCallbackError
+from ..errors import ConfigurationError, WeComAPIError, WeComCallbackError
 
 __all__ = [
+    "CALLBACKS",
+    "CONFLICT",
     "RATES",
     "SEND_TYPES",
+    "STREAM_EXPIRED",
     "WINDOW",
+    "AIBotCommandError",
+    "AIBotConnectionError",
+    "AIBotKickedError",
     "AIBotLimitError",
+    "AIBotSubscribeError",
+    "CommandNotSent",
     "ProactiveLimits",
+    "StreamExpiredError",
     "check_reply",
     "check_send",
     "conversation_of",
+    "new_req_id",
+    "reply_command",
 ]
 
 #: Seconds after a user's last message during which the bot may write to them.
@@ -35,6 +48,16 @@ SEND_TYPES = frozenset({"markdown", "template_card", "file", "image", "voice", "
 MAX_CONTENT = 20480  # bytes of UTF-8, for stream snapshots and markdown
 _CHAT_TYPES = {"single": 1, "group": 2}
 _PRUNE_AT = 10_000  # conversations remembered before expired ones are swept
+#: Errcodes: a stream updated after its 6 minutes; a command conflicting with another
+#: (retried, as AstrBot does).
+STREAM_EXPIRED = 846608
+CONFLICT = 6000
+CALLBACKS = frozenset({"aibot_msg_callback", "aibot_event_callback"})
+#: The reply command for a callback, by its event type; everything else is a message reply.
+_REPLY_COMMANDS = {
+    "enter_chat": "aibot_respond_welcome_msg",
+    "template_card_event": "aibot_respond_update_msg",
+}
 
 
 class AIBotLimitError(WeComCallbackError):
@@ -48,6 +71,53 @@ class AIBotLimitError(WeComCallbackError):
     def __init__(self, reason: str, *, retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.retry_after = retry_after
+
+
+class AIBotConnectionError(WeComCallbackError):
+    """The long connection is down, could not be opened, or a command got no answer."""
+
+
+class AIBotSubscribeError(AIBotConnectionError, ConfigurationError):
+    """WeCom refused ``aibot_subscribe``: the bot id or the secret is wrong."""
+
+    def __init__(self, bot_id: str, errcode: int, errmsg: str) -> None:
+        super().__init__(
+            f"WeCom refused the long connection of bot {bot_id!r} (errcode {errcode}: "
+            f"{errmsg}): check the bot id and its secret (API mode: long connection)"
+        )
+        self.errcode = errcode
+        self.errmsg = errmsg
+
+
+class AIBotKickedError(AIBotConnectionError):
+    """Another connection subscribed the same bot, and WeCom closed this one.
+
+    WeCom keeps one connection per bot; reconnecting would only kick the other one.
+    """
+
+
+class AIBotCommandError(WeComAPIError):
+    """WeCom answered a command (``api``: the cmd) with ``errcode != 0``."""
+
+
+class StreamExpiredError(AIBotCommandError):
+    """846608: the stream can no longer be updated (6 minutes after its first frame)."""
+
+
+class CommandNotSent(AIBotConnectionError):
+    """The command never left: no connection in time, or the socket closed under it."""
+
+
+def new_req_id(prefix: str) -> str:
+    """A fresh req_id for a command of our own (subscribe, ping, send)."""
+    return f"{prefix}_{int(time.time() * 1000)}_{secrets.token_hex(4)}"
+
+
+def reply_command(body: Mapping[str, Any]) -> str:
+    """The command that answers a callback body."""
+    event = body.get("event")
+    kind = event.get("eventtype") if isinstance(event, Mapping) else None
+    return _REPLY_COMMANDS.get(str(kind), "aibot_respond_msg")
 
 
 def conversation_of(body: Mapping[str, Any]) -> tuple[str, int] | None:

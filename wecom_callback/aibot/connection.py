@@ -18,14 +18,29 @@ import contextlib
 import json
 import logging
 import random
-import secrets
 import time
 from collections.abc import AsyncIterator, Callable, Mapping
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Protocol
 
-from ..errors import ConfigurationError, WeComAPIError, WeComCallbackError
-from ._ws_protocol import AIBotLimitError, ProactiveLimits, check_reply, check_send
+from ..errors import ConfigurationError
+from ._ws_protocol import (
+    CALLBACKS,
+    CONFLICT,
+    STREAM_EXPIRED,
+    AIBotCommandError,
+    AIBotConnectionError,
+    AIBotKickedError,
+    AIBotLimitError,
+    AIBotSubscribeError,
+    CommandNotSent,
+    ProactiveLimits,
+    StreamExpiredError,
+    check_reply,
+    check_send,
+    new_req_id,
+    reply_command,
+)
 
 if TYPE_CHECKING:
     from websockets.asyncio.client import ClientConnection
@@ -48,49 +63,6 @@ _wire_log = logging.getLogger("wecom_callback.aibot.wire")
 _wire_log.setLevel(logging.INFO)
 
 DEFAULT_URL = "wss://openws.work.weixin.qq.com"
-STREAM_EXPIRED = 846608
-CONFLICT = 6000
-_CALLBACKS = frozenset({"aibot_msg_callback", "aibot_event_callback"})
-#: The reply command for a callback, by its event type; everything else is a message reply.
-_REPLY_COMMANDS = {
-    "enter_chat": "aibot_respond_welcome_msg",
-    "template_card_event": "aibot_respond_update_msg",
-}
-
-
-class AIBotConnectionError(WeComCallbackError):
-    """The long connection is down, could not be opened, or a command got no answer."""
-
-
-class AIBotSubscribeError(AIBotConnectionError, ConfigurationError):
-    """WeCom refused ``aibot_subscribe``: the bot id or the secret is wrong."""
-
-    def __init__(self, bot_id: str, errcode: int, errmsg: str) -> None:
-        super().__init__(
-            f"WeCom refused the long connection of bot {bot_id!r} (errcode {errcode}: "
-            f"{errmsg}): check the bot id and its secret (API mode: long connection)"
-        )
-        self.errcode = errcode
-        self.errmsg = errmsg
-
-
-class AIBotKickedError(AIBotConnectionError):
-    """Another connection subscribed the same bot, and WeCom closed this one.
-
-    WeCom keeps one connection per bot; reconnecting would only kick the other one.
-    """
-
-
-class AIBotCommandError(WeComAPIError):
-    """WeCom answered a command (``api``: the cmd) with ``errcode != 0``."""
-
-
-class StreamExpiredError(AIBotCommandError):
-    """846608: the stream can no longer be updated (6 minutes after its first frame)."""
-
-
-class _NotSent(AIBotConnectionError):
-    """The command never left: no connection in time, or the socket closed under it."""
 
 
 class Respondent(Protocol):
@@ -101,17 +73,6 @@ class Respondent(Protocol):
     ) -> AsyncIterator[dict[str, Any]]:
         """Admit one callback body and yield its reply bodies."""
         ...
-
-
-def _req_id(prefix: str) -> str:
-    return f"{prefix}_{int(time.time() * 1000)}_{secrets.token_hex(4)}"
-
-
-def _reply_command(body: Mapping[str, Any]) -> str:
-    """The command that answers a callback body."""
-    event = body.get("event")
-    kind = event.get("eventtype") if isinstance(event, Mapping) else None
-    return _REPLY_COMMANDS.get(str(kind), "aibot_respond_msg")
 
 
 class AIBotConnection:
@@ -256,7 +217,7 @@ class AIBotConnection:
         return ws
 
     async def _subscribe(self, ws: ClientConnection) -> None:
-        req_id = _req_id("aibot_subscribe")
+        req_id = new_req_id("aibot_subscribe")
         body = {"bot_id": self.bot_id, "secret": self._secret}
         frame = {"cmd": "aibot_subscribe", "headers": {"req_id": req_id}, "body": body}
         try:
@@ -349,7 +310,7 @@ class AIBotConnection:
                 ws.transport.abort()
                 return
             self._missed += 1
-            req_id = _req_id("ping")
+            req_id = new_req_id("ping")
             self._pings.add(req_id)
             with contextlib.suppress(Exception):  # a closed socket ends the read loop too
                 await ws.send(json.dumps({"cmd": "ping", "headers": {"req_id": req_id}}))
@@ -367,7 +328,7 @@ class AIBotConnection:
             return
         cmd = frame.get("cmd")
         body = frame.get("body")
-        if cmd in _CALLBACKS and isinstance(body, dict) and isinstance(req_id, str):
+        if cmd in CALLBACKS and isinstance(body, dict) and isinstance(req_id, str):
             self._callback(ws, str(cmd), req_id, body)
         elif req_id in self._pings:
             self._pings.discard(req_id)
@@ -393,7 +354,7 @@ class AIBotConnection:
 
     async def _dispatch(self, req_id: str, body: dict[str, Any]) -> None:
         """Run the handlers; send each reply body as the app yields it."""
-        cmd = _reply_command(body)
+        cmd = reply_command(body)
         replies = self.app.respond(body, mode="ws")
         try:
             async for reply in replies:
@@ -428,8 +389,8 @@ class AIBotConnection:
         resolved = self.limits.reserve(chatid, chat_type)
         frame_body = {"chatid": chatid, "chat_type": resolved, "msgtype": msgtype, **body}
         try:
-            return await self._command("aibot_send_msg", _req_id("aibot_send_msg"), frame_body)
-        except _NotSent:
+            return await self._command("aibot_send_msg", new_req_id("aibot_send_msg"), frame_body)
+        except CommandNotSent:
             self.limits.release(chatid)  # never reached WeCom
             raise
 
@@ -456,7 +417,7 @@ class AIBotConnection:
             async with asyncio.timeout(self.ack_timeout):
                 await self._up.wait()  # a command waits out a reconnect, within its time
         except TimeoutError:
-            raise _NotSent(f"{cmd}: not connected within {self.ack_timeout:g} s") from None
+            raise CommandNotSent(f"{cmd}: not connected within {self.ack_timeout:g} s") from None
         ws = self._ws
         assert ws is not None
         future: asyncio.Future[dict[str, Any]] = asyncio.get_running_loop().create_future()
@@ -466,14 +427,14 @@ class AIBotConnection:
             try:
                 await ws.send(json.dumps(frame, ensure_ascii=False))
             except Exception as exc:  # the socket closed before the frame was written
-                raise _NotSent(f"{cmd}: connection lost, not sent ({exc})") from None
+                raise CommandNotSent(f"{cmd}: connection lost, not sent ({exc})") from None
             async with asyncio.timeout(self.ack_timeout):
                 return await future
         except TimeoutError:
             raise AIBotConnectionError(
                 f"{cmd}: no answer within {self.ack_timeout:g} s (WeCom may have it)"
             ) from None
-        except _NotSent:
+        except CommandNotSent:
             raise
         except AIBotConnectionError as exc:
             raise AIBotConnectionError(
