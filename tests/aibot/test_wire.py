@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import warnings
+from typing import Any
 
 import pytest
 
@@ -128,7 +129,7 @@ def test_the_flat_envelope_needs_no_json_parser() -> None:
 
 
 def test_every_kind_has_its_typed_model() -> None:
-    header = {"msgid": "m", "aibotid": "b", "chatid": "c", "chattype": "group"}
+    header: dict[str, Any] = {"msgid": "m", "aibotid": "b", "chatid": "c", "chattype": "group"}
     header |= {"from": {"userid": "u"}, "response_url": "https://x"}
     mixed = aibot_model_from_dict(
         header
