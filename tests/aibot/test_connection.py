@@ -232,3 +232,21 @@ async def test_a_command_conflict_is_sent_again(server: FakeAIBotServer, app: AI
         )
     assert [f.errcode for f in frames] == [6000, 6000, 0]
     assert frames[0].body == frames[2].body
+
+
+async def test_a_welcome_later_than_wecom_takes_it_is_not_sent(
+    server: FakeAIBotServer, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    slow = AIBotApp(TOKEN, KEY, inbox=f"sqlite:///{tmp_path / 'slow.db'}")
+
+    @slow.on("enter_chat")
+    async def welcome() -> str:
+        await asyncio.sleep(0.2)
+        return "welcome, finally"
+
+    async with slow, connect(server, slow, answer_within=0.1):
+        late = await server.push_event(event("e-1", "enter_chat"))
+        async with asyncio.timeout(10):
+            while "aibot_respond_welcome_msg is accepted within 0.1 s" not in caplog.text:
+                await asyncio.sleep(0.01)
+    assert server.sent(req_id=late) == []

@@ -84,7 +84,14 @@ class AIBotConnection:
     (``reconnect_delay`` doubling up to ``reconnect_max_delay``; ``max_reconnects``
     attempts in a row, None: forever). :meth:`wait_closed` returns after :meth:`close`
     and raises what ended the connection otherwise (:class:`AIBotKickedError`, or the
-    last error once reconnecting gave up). ``clock`` is wall time for the 24 h window.
+    last error once reconnecting gave up).
+
+    ``heartbeat_interval``: seconds between ``ping`` frames; ``missed_heartbeats``
+    unanswered in a row mean a dead link. ``ack_timeout``: seconds a command waits for a
+    connection and then for its answer. ``answer_within``: seconds WeCom accepts a
+    welcome or a card update after its event (later ones are logged, not sent).
+    ``close_timeout``: seconds :meth:`close` lets replies in flight finish. ``clock``:
+    wall time, for the 24 h window.
     """
 
     def __init__(
@@ -103,6 +110,7 @@ class AIBotConnection:
         max_reconnects: int | None = None,
         conflict_retries: int = 3,
         close_timeout: float = 5.0,
+        answer_within: float = 5.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if not bot_id or not secret:
@@ -122,6 +130,7 @@ class AIBotConnection:
         self.max_reconnects = max_reconnects
         self.conflict_retries = conflict_retries
         self.close_timeout = close_timeout
+        self.answer_within = answer_within
         self.limits = ProactiveLimits(clock=clock)
         self.subscriptions = 0
         """Subscriptions accepted so far (1 + reconnects)."""
@@ -166,19 +175,28 @@ class AIBotConnection:
             await asyncio.shield(self._runner)
 
     async def close(self) -> None:
-        """Let in-flight replies finish (``close_timeout``), then close the connection."""
+        """Let in-flight callbacks finish (``close_timeout``), then close the connection.
+
+        Callbacks arriving meanwhile are still admitted and run: nothing WeCom pushed
+        is dropped between its frame and the inbox.
+        """
         self._stop.set()
         deadline = asyncio.get_running_loop().time() + self.close_timeout
-        while self._tasks and (left := deadline - asyncio.get_running_loop().time()) > 0:
-            await asyncio.wait(set(self._tasks), timeout=left)  # callbacks still arrive
-        for task in set(self._tasks):
-            task.cancel()
+        await self._settle(deadline)
         if self._ws is not None:
             await self._ws.close()
         if self._runner is not None:
             with contextlib.suppress(asyncio.CancelledError, AIBotConnectionError):
                 await self._runner
             self._runner = None
+        await self._settle(deadline)  # those read while the socket was closing
+        for task in set(self._tasks):
+            task.cancel()
+
+    async def _settle(self, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        while self._tasks and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(set(self._tasks), timeout=left)
 
     async def __aenter__(self) -> AIBotConnection:
         await self.start()
@@ -355,10 +373,18 @@ class AIBotConnection:
     async def _dispatch(self, req_id: str, body: dict[str, Any]) -> None:
         """Run the handlers; send each reply body as the app yields it."""
         cmd = reply_command(body)
+        loop = asyncio.get_running_loop()
+        arrived = loop.time()
         replies = self.app.respond(body, mode="ws")
         try:
             async for reply in replies:
                 check_reply(reply)
+                took = loop.time() - arrived
+                if cmd != "aibot_respond_msg" and took > self.answer_within:
+                    raise AIBotLimitError(
+                        f"{cmd} is accepted within {self.answer_within:g} s of its event;"
+                        f" the handlers took {took:.1f} s"
+                    )
                 await self._command(cmd, req_id, reply)
         except StreamExpiredError:
             log.warning("bot %s: stream of %s expired (846608); later frames dropped",
