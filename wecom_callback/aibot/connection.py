@@ -161,6 +161,7 @@ class AIBotConnection:
         if self._runner is not None:
             raise RuntimeError("the connection is already started")
         self._stop.clear()
+        self._kicked = False
         ws = await self._dial()
         self._runner = asyncio.create_task(self._run(ws), name=f"aibot-{self.bot_id}")
         self._runner.add_done_callback(self._ended)
