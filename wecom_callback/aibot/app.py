@@ -124,7 +124,11 @@ class AIBotApp(WeComApp):
         if isinstance(model, AIBotStreamRefresh):
             if not self.runner.accepting:
                 raise NotAccepting("shutting down")
-            return dump_json(await self.streams.frame(model.stream.id))
+            try:
+                frame = await self.streams.frame(model.stream.id)
+            except Exception as exc:  # answered 503: WeCom refreshes again
+                raise NotAccepting(f"stream store unavailable ({type(exc).__name__})") from exc
+            return dump_json(frame)
         return await self.runner.admit(delivery)
 
     def __repr__(self) -> str:

@@ -201,10 +201,14 @@ class Streams:
         self.pumps[stream_id] = pump
         pump.task = asyncio.create_task(self._run(pump, reply, first), name="wecom-aibot-pump")
         pump.task.add_done_callback(lambda _t: self.pumps.pop(stream_id, None))
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(first.wait(), self.first_wait)
-        if pump.last is None:  # nothing written yet: write what is ready now
-            await self._write(pump, pump.content)
+        try:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(first.wait(), self.first_wait)
+            if pump.last is None:  # nothing written yet: write what is ready now
+                await self._write(pump, pump.content)
+        except BaseException:
+            pump.task.cancel()  # no stream id went out: nobody will ever refresh it
+            raise
         frame = self._frame(stream_id, pump.last, "webhook")
         if reply.feedback_id is not None:  # WeCom reads it from the first reply only
             frame["stream"]["feedback"] = {"id": reply.feedback_id}
@@ -296,9 +300,12 @@ class Streams:
         """The current frame of a stream, as a refresh is answered (never waits for the source)."""
         key = self.key(stream_id)
         value = await self.store.get(key)
-        if value is None:
+        try:
+            state = json.loads(value) if value is not None else None
+        except ValueError:
+            state = None  # not ours: answered like an unknown stream
+        if value is None or not isinstance(state, dict):
             return self._frame(stream_id, None, mode)
-        state = json.loads(value)
         if not state.get("finish") and time.time() - float(state.get("beat", 0)) > self.lease:
             content = _with_note(str(state.get("content", "")), INTERRUPTED)
             final = self._state(content, True, None)
