@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -24,6 +25,7 @@ from wecom_callback.aibot.connection import (
     AIBotKickedError,
     AIBotSubscribeError,
 )
+from wecom_callback.errors import ConfigurationError
 from wecom_callback.models.aibot import AIBotTextMessage, TemplateCardEvent
 from wecom_callback.testing._fake_aibot_ws import FakeAIBotServer, ReceivedFrame
 
@@ -250,3 +252,54 @@ async def test_a_welcome_later_than_wecom_takes_it_is_not_sent(
             while "aibot_respond_welcome_msg is accepted within 0.1 s" not in caplog.text:
                 await asyncio.sleep(0.01)
     assert server.sent(req_id=late) == []
+
+
+async def test_junk_frames_are_ignored_and_lost_answers_reported(
+    server: FakeAIBotServer, app: AIBotApp, caplog: pytest.LogCaptureFixture
+) -> None:
+    server.silent.add("aibot_respond_msg")
+    async with connect(server, app, ack_timeout=0.2):
+        await server.push_raw("not json")
+        await server.push_raw('{"headers": {"req_id": "nobody-asked"}, "errcode": 0}')
+        lost = await server.push_message(message("m-1", "hello"))
+        await server.wait_for("aibot_respond_msg", req_id=lost)
+        async with asyncio.timeout(10):
+            while "no answer within 0.2 s" not in caplog.text:
+                await asyncio.sleep(0.01)
+        server.silent.clear()
+        said = await server.push_message(message("m-2", "still fine"))
+        [reply] = await server.wait_for("aibot_respond_msg", req_id=said)
+    assert reply.errcode == 0
+    assert "a frame that is not a JSON object was ignored" in caplog.text
+
+
+async def test_an_unanswered_subscription_is_a_clear_error(
+    server: FakeAIBotServer, app: AIBotApp
+) -> None:
+    server.silent.add("aibot_subscribe")
+    conn = connect(server, app, ack_timeout=0.2)
+    with pytest.raises(AIBotConnectionError, match="no answer to aibot_subscribe"):
+        await conn.start()
+    assert not conn.connected
+
+
+@pytest.mark.parametrize(
+    ("bot_id", "secret", "url", "reason"),
+    [
+        ("", "s", "wss://x", "needs the bot id and its secret"),
+        ("b", "", "wss://x", "needs the bot id and its secret"),
+        ("b", "s", "https://x", "is ws:// or wss://, not 'https://x'"),
+    ],
+)
+def test_settings_are_checked_where_they_are_given(
+    app: AIBotApp, bot_id: str, secret: str, url: str, reason: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=re.escape(reason)):
+        AIBotConnection(bot_id, secret, app, url=url)
+
+
+async def test_a_connection_starts_once(server: FakeAIBotServer, app: AIBotApp) -> None:
+    async with connect(server, app) as conn:
+        with pytest.raises(RuntimeError, match="already started"):
+            await conn.start()
+    assert server.connections == 1

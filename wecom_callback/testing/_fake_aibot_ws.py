@@ -86,7 +86,8 @@ class FakeAIBotServer:
     (a ``disconnected_event`` first, as when another connection takes over) or
     :meth:`drop` (the socket cut, no close frame); script answers with
     :meth:`expire_stream` (846608) and :meth:`conflict` (6000), and set
-    :attr:`ignore_pings` to stop answering heartbeats. Read :attr:`frames`, or await
+    :attr:`ignore_pings` to stop answering heartbeats (:attr:`silent`: any command);
+    :meth:`push_raw` sends any text. Read :attr:`frames`, or await
     :meth:`wait_for`, to assert what the client sent. It runs in the test's event loop.
     """
 
@@ -98,6 +99,8 @@ class FakeAIBotServer:
         """Connections accepted so far."""
         self.ignore_pings = False
         """When True, ``ping`` frames are recorded but not answered."""
+        self.silent: set[str] = set()
+        """Commands recorded but not answered (as if WeCom's answer were lost)."""
         self._server: Server | None = None
         self._peer: _Peer | None = None
         self._expired: set[str] = set()
@@ -149,6 +152,11 @@ class FakeAIBotServer:
         """Send an ``aibot_event_callback`` with ``body``; returns its req_id."""
         kind = str(body.get("event", {}).get("eventtype", "event"))
         return await self._push("aibot_event_callback", body, kind, req_id)
+
+    async def push_raw(self, text: str) -> None:
+        """Send ``text`` as one frame, as it is (to test what a client makes of junk)."""
+        peer = await self._current()
+        await peer.socket.send(text)
 
     async def kick(self) -> None:
         """Tell the client a newer connection took over (``disconnected_event``), then close."""
@@ -295,6 +303,8 @@ class FakeAIBotServer:
         body = frame.get("body")
         if not isinstance(req_id, str) or not req_id:
             return INVALID, "headers.req_id is required"
+        if cmd in self.silent:
+            return None, ""
         if not peer.subscribed:
             if cmd != "aibot_subscribe":
                 return INVALID, "the first frame must be aibot_subscribe"
