@@ -5,9 +5,14 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import AsyncIterator
+from pathlib import Path
 from typing import Any
 
+import pytest
+
 from wecom_callback.aibot import AIBotApp, AIBotTextMessage, StreamReply, TemplateCard
+from wecom_callback.aibot.streams import INTERRUPTED
+from wecom_callback.errors import ConfigurationError
 
 TOKEN = "QDG6eK"
 KEY = "jWmYm7qr5nMoAUwZRjGtBxmz3KA1tkAj3ykkR6q2B2C"
@@ -77,3 +82,53 @@ async def test_the_webhook_mode_keeps_the_images_and_other_kinds_yield_one_body(
         {"msgtype": "template_card", "template_card": {"card_type": "text_notice",
                                                       "main_title": {"title": "hi"}}}
     ]  # fmt: skip
+
+
+async def test_a_bot_starts_again_after_it_stopped(tmp_path: Path) -> None:
+    app = AIBotApp(TOKEN, KEY, inbox=f"sqlite:///{tmp_path / 'bot.db'}")
+
+    @app.on("text")
+    def one_shot() -> str:
+        return "again"
+
+    for msgid in ("r1", "r2"):
+        async with app:
+            [body] = [body async for body in app.respond(text("x", msgid))]
+            assert body["stream"]["content"] == "again"
+
+
+def test_stream_options_are_checked_where_they_are_given() -> None:
+    with pytest.raises(ConfigurationError, match="stream_window"):
+        AIBotApp(TOKEN, KEY, inbox="memory://", stream_window=400)
+    with pytest.raises(ConfigurationError, match="stream_lease"):
+        AIBotApp(TOKEN, KEY, inbox="memory://", stream_lease=0)
+
+
+async def test_a_stream_cut_by_a_restart_is_answered_from_the_stored_snapshot(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path / 'bot.db'}"
+    app = AIBotApp(TOKEN, KEY, inbox=url)
+
+    async def endless() -> AsyncIterator[str]:
+        yield "begun "
+        await asyncio.Event().wait()
+
+    @app.on("text")
+    def stream() -> StreamReply:
+        return StreamReply(endless())
+
+    async with app:
+        replies = app.respond(text("x", "restart-1"))
+        first = await anext(replies)
+        await replies.aclose()
+    assert first["stream"] == {"id": first["stream"]["id"], "finish": False, "content": "begun "}
+    again = AIBotApp(TOKEN, KEY, inbox=url)  # the replica after its restart
+    async with again:
+        [frame] = [f async for f in again.respond(refresh(first["stream"]["id"]))]
+    assert frame["stream"]["finish"] is True
+    assert frame["stream"]["content"] == "begun " + INTERRUPTED
+
+
+def refresh(stream_id: str) -> dict[str, Any]:
+    return {"msgid": "r", "msgtype": "stream", "stream": {"id": stream_id}, "from": {"userid": "u"}}

@@ -10,6 +10,7 @@ import asyncio
 import contextlib
 import hashlib
 import itertools
+import logging
 import time
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -329,3 +330,17 @@ async def test_response_url_is_single_use_and_media_decrypts(api: FakeWeComAPI) 
         assert await client.download_media(media) == PNG * 3
     finally:
         await client.aclose()
+
+
+def test_logs_carry_no_payloads_or_secrets(server: str, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG, logger="wecom_callback")
+    secret = "credit card 4111-1111-1111-1111"
+    sim = AIBotSimulator(TOKEN, KEY, user=secret)
+    assert call(f"{server}/bot", sim.text(secret), sim) == {}
+    follow(f"{server}/bot", sim, call(f"{server}/bot", sim.text("broken"), sim))
+    bad = sim.text(secret)
+    forged = {**bad.query, "msg_signature": "f" * 40}
+    assert httpx.post(f"{server}/bot", params=forged, content=bad.body).status_code == 403
+    assert "its source raised RuntimeError" in caplog.text  # the failure is told...
+    for never in (secret, TOKEN, KEY, bad.body.decode()):
+        assert never not in caplog.text  # ...without what it was about

@@ -18,12 +18,13 @@ from .._receiving.context import CallbackContext
 from .._receiving.formats import JSON, WireFormat
 from .._receiving.receiver import Delivery, Dispatch, dedupe_key
 from .._routing.router import Router as BaseRouter
-from .._stores import Store, open_store
+from .._stores import Store
 from .._wire.json_envelope import dump_json, parse_json
 from .._worker.attempt import Render
 from .._worker.runner import NotAccepting
 from ..client.aibot import AIBotClient
 from ..crypto import Plaintext
+from ..errors import ConfigurationError
 from ..models._base import Callback, Dialect
 from ..models._parsing import aibot_model_from_dict
 from ..models.aibot import AIBotStreamRefresh
@@ -34,6 +35,17 @@ __all__ = ["AIBotApp", "Router"]
 
 #: Seconds between two snapshots :meth:`AIBotApp.respond` yields for a stream.
 _YIELD_INTERVAL = 0.5
+
+
+def _stream_options(lease: float, window: float) -> dict[str, float]:
+    if not 0 < window <= 360:
+        raise ConfigurationError(
+            f"stream_window={window:g}: WeCom refreshes a stream for 6 minutes, so it is"
+            " more than 0 and at most 360 seconds"
+        )
+    if lease <= 0:
+        raise ConfigurationError(f"stream_lease={lease:g}: give a positive number of seconds")
+    return {"lease": lease, "window": window}
 
 
 class Router(BaseRouter):
@@ -58,7 +70,10 @@ class AIBotApp(WeComApp):
     storage), so a refresh reaching any replica is answered alike. ``stream_lease``:
     seconds without a heartbeat after which a stream counts as dead (its replica died)
     and ends with a note; ``stream_window``: seconds after the user's message after
-    which a still-running stream ends and the rest goes to ``response_url``.
+    which a still-running stream ends and the rest goes to ``response_url``. The
+    heartbeat is the writer's wall clock: replicas' clocks must agree well within the
+    lease. A stream runs where its handler ran, so a bot's handlers run inline (a pure
+    receiver's workers can still answer through ``response_url``).
     Handlers asking for ``client`` get the app's ``client=`` or an
     :class:`~wecom_callback.client.aibot.AIBotClient`.
     """
@@ -77,11 +92,7 @@ class AIBotApp(WeComApp):
         stream_window: float = 330.0,
         **options: Any,
     ) -> None:
-        if not 0 < stream_window <= 360:
-            raise ValueError("stream_window is at most 360 s (WeCom stops refreshing then)")
-        if stream_lease <= 0:
-            raise ValueError("stream_lease must be positive")
-        self._stream_options = {"lease": stream_lease, "window": stream_window}
+        self._stream_options = _stream_options(stream_lease, stream_window)
         self._given_store = store if isinstance(store, Store) else None
         self.bot_client: AIBotClient | None = None
         if options.get("settings") is not None:
@@ -99,15 +110,16 @@ class AIBotApp(WeComApp):
         overrides.setdefault("receive_ids", ("",))
         app = super().from_env(**overrides)
         assert isinstance(app, AIBotApp)
-        if streams:
-            app._stream_options |= {k.removeprefix("stream_"): v for k, v in streams.items()}
-            app.streams.lease = app._stream_options["lease"]
-            app.streams.window = app._stream_options["window"]
+        if streams:  # from_env builds through __init__'s settings= path, without them
+            lease = streams.get("stream_lease", app.streams.lease)
+            window = streams.get("stream_window", app.streams.window)
+            options = _stream_options(lease, window)
+            app.streams.lease, app.streams.window = options["lease"], options["window"]
         return app
 
     def _render(self) -> Render:
-        url = self.settings.store_url
-        store = self._given_store if self._given_store is not None else open_store(url)
+        given = self._given_store
+        store: Store | str = given if given is not None else self.settings.store_url
         self.streams = Streams(store, self.name, lambda: self.bot_client, **self._stream_options)
         self.answers = Answers(self.streams)
         return self.answers.render
@@ -147,11 +159,11 @@ class AIBotApp(WeComApp):
     # -- lifecycle ----------------------------------------------------------------
 
     async def _start(self) -> None:
-        self.bot_client = AIBotClient(
-            self.settings.encoding_aes_key.get_secret_value(), store=self.streams.store
-        )
         try:
             await self.streams.open()
+            self.bot_client = AIBotClient(
+                self.settings.encoding_aes_key.get_secret_value(), store=self.streams.store
+            )
             await super()._start()
         except BaseException:
             await self._close_streams()

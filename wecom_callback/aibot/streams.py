@@ -33,7 +33,7 @@ import time
 from collections.abc import AsyncIterator, Callable
 from typing import Any, Literal
 
-from .._stores import Store
+from .._stores import Store, open_store
 from ..client.aibot import AIBotClient
 from ..replies.aibot import MAX_CONTENT_BYTES, StreamReply, check_images, image_item, stream_frame
 
@@ -104,11 +104,15 @@ class _Pump:
 
 
 class Streams:
-    """The streams of one AI bot endpoint: running sources, and refreshes from the store."""
+    """The streams of one AI bot endpoint: running sources, and refreshes from the store.
+
+    ``store`` is a URL, opened by :meth:`open` and closed by :meth:`close` (a fresh one
+    each time), or a store of the caller's, used as is and never closed here.
+    """
 
     def __init__(
         self,
-        store: Store,
+        store: Store | str,
         endpoint: str,
         client: Callable[[], AIBotClient | None],
         *,
@@ -117,7 +121,8 @@ class Streams:
         write_interval: float = 0.3,
         first_wait: float = 0.3,
     ) -> None:
-        self.store = store
+        self._url = store if isinstance(store, str) else None
+        self.store: Store = open_store(store) if isinstance(store, str) else store
         self.endpoint = endpoint
         self.client = client
         self.lease = lease
@@ -127,6 +132,7 @@ class Streams:
         self.ttl = window + 3600.0
         self.pumps: dict[str, _Pump] = {}
         self._ticker: asyncio.Task[None] | None = None
+        self._closed = False
 
     def key(self, stream_id: str) -> str:
         """The store key of a stream's state."""
@@ -136,6 +142,9 @@ class Streams:
 
     async def open(self) -> None:
         """Connect the store and start the writer's ticker."""
+        if self._url is not None and self._closed:
+            self.store = open_store(self._url)  # a closed store is unusable: a new one
+        self._closed = False
         await self.store.start()
         if self._ticker is None:
             self._ticker = asyncio.create_task(self._tick_loop(), name="wecom-aibot-streams")
@@ -157,7 +166,9 @@ class Streams:
             with contextlib.suppress(Exception):
                 await self._write(pump, _with_note(pump.content, INTERRUPTED), finish=True)
         self.pumps.clear()
-        await self.store.close()
+        if self._url is not None and not self._closed:
+            self._closed = True
+            await self.store.close()
 
     # -- writing ------------------------------------------------------------------
 
@@ -249,6 +260,9 @@ class Streams:
             first.set()
             with contextlib.suppress(Exception):
                 await self._write(pump, _with_note(pump.content, INTERRUPTED), finish=True)
+            if pump.handed_over:  # the stream ended already: what there is goes out
+                pump.content = _with_note(pump.content, INTERRUPTED)
+                await self._hand_over(pump)
 
     async def _hand_over_if_late(self, pump: _Pump) -> None:
         """Past the window: end the stream with :data:`HANDED_OVER` (once)."""
@@ -262,7 +276,10 @@ class Streams:
         if pump.response_url is None or client is None:
             log.warning("stream %s outlived its window and has no response_url", pump.stream_id)
             return
-        await client.post_response_url(pump.response_url, pump.content)
+        try:
+            await client.post_response_url(pump.response_url, pump.content)
+        except Exception as exc:  # nothing left to retry with: response_url takes one post
+            log.error("stream %s: posting to response_url failed: %s", pump.stream_id, exc)
 
     async def _tick_loop(self) -> None:
         # One loop flushes every pump: throttled snapshots and the heartbeat.
