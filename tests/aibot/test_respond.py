@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -119,7 +119,7 @@ async def test_a_stream_cut_by_a_restart_is_answered_from_the_stored_snapshot(
         return StreamReply(endless())
 
     async with app:
-        replies = app.respond(text("x", "restart-1"))
+        replies = cast(AsyncGenerator[dict[str, Any]], app.respond(text("x", "restart-1")))
         first = await anext(replies)
         await replies.aclose()
     assert first["stream"] == {"id": first["stream"]["id"], "finish": False, "content": "begun "}
