@@ -284,18 +284,21 @@ async def test_an_unanswered_subscription_is_a_clear_error(
 
 
 @pytest.mark.parametrize(
-    ("bot_id", "secret", "url", "reason"),
+    ("given", "reason"),
     [
-        ("", "s", "wss://x", "needs the bot id and its secret"),
-        ("b", "", "wss://x", "needs the bot id and its secret"),
-        ("b", "s", "https://x", "is ws:// or wss://, not 'https://x'"),
+        ({"bot_id": ""}, "needs the bot id and its secret"),
+        ({"secret": ""}, "needs the bot id and its secret"),
+        ({"url": "https://x"}, "is ws:// or wss://, not 'https://x'"),
+        ({"heartbeat_interval": 0}, "heartbeat_interval is a number of seconds above 0, not 0"),
+        ({"missed_heartbeats": 0}, "missed_heartbeats is at least 1, not 0"),
     ],
 )
 def test_settings_are_checked_where_they_are_given(
-    app: AIBotApp, bot_id: str, secret: str, url: str, reason: str
+    app: AIBotApp, given: dict[str, Any], reason: str
 ) -> None:
+    options: dict[str, Any] = {"bot_id": BOT, "secret": "s", "app": app, **given}
     with pytest.raises(ConfigurationError, match=re.escape(reason)):
-        AIBotConnection(bot_id, secret, app, url=url)
+        AIBotConnection(**options)
 
 
 async def test_a_connection_starts_once(server: FakeAIBotServer, app: AIBotApp) -> None:

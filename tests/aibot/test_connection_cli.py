@@ -125,3 +125,14 @@ def test_the_secret_comes_only_from_the_environment(
     text = capsys.readouterr().out
     assert "usage: wecom-callback aibot connect" in text and "WECOM_AIBOT_SECRET" in text
     assert "--secret" not in text
+
+
+def test_the_target_must_be_an_aibotapp(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "not_a_bot_cli.py").write_text("app = 42\n")
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WECOM_AIBOT_SECRET", "s3cret")
+    assert main(["aibot", "connect", "not_a_bot_cli:app", "--bot-id", BOT]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert line == "error: not_a_bot_cli:app is not an AIBotApp (int)"

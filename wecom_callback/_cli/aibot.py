@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import os
 import signal
 import sys
@@ -12,6 +11,7 @@ from typing import Any
 
 from .._app import logs
 from .._app.loader import load_target
+from ..aibot import AIBotApp
 from ..aibot.connection import (
     DEFAULT_URL,
     AIBotConnection,
@@ -25,20 +25,20 @@ __all__ = ["register"]
 SECRET_VARIABLE = "WECOM_AIBOT_SECRET"
 
 
-def _load(target: str) -> Any:
+def _load(target: str) -> AIBotApp:
     app = load_target(target)
-    if not callable(getattr(app, "respond", None)):
-        raise ConfigurationError(f"{target} is a {type(app).__name__}, not an AIBotApp")
+    if not isinstance(app, AIBotApp):
+        raise ConfigurationError(f"{target} is not an AIBotApp ({type(app).__name__})")
     return app
 
 
-async def _serve(app: Any, connection: AIBotConnection) -> None:
+async def _serve(app: AIBotApp, connection: AIBotConnection) -> None:
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
     # The app's inbox opens here, outside an ASGI lifespan.
-    async with app if hasattr(app, "__aenter__") else contextlib.nullcontext():
+    async with app:
         await connection.start()
         print(f"bot {connection.bot_id} connected to {connection.url}", flush=True)
         ended = asyncio.create_task(connection.wait_closed())

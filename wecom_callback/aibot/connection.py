@@ -117,6 +117,17 @@ class AIBotConnection:
             raise ConfigurationError("the long connection needs the bot id and its secret")
         if not url.startswith(("ws://", "wss://")):
             raise ConfigurationError(f"the long connection's URL is ws:// or wss://, not {url!r}")
+        timings = {
+            "heartbeat_interval": heartbeat_interval,
+            "ack_timeout": ack_timeout,
+            "connect_timeout": connect_timeout,
+            "reconnect_delay": reconnect_delay,
+        }
+        for name, value in timings.items():
+            if not value > 0:
+                raise ConfigurationError(f"{name} is a number of seconds above 0, not {value!r}")
+        if missed_heartbeats < 1:
+            raise ConfigurationError(f"missed_heartbeats is at least 1, not {missed_heartbeats}")
         self.bot_id = bot_id
         self._secret = secret
         self.app = app
