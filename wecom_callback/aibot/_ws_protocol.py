@@ -163,6 +163,9 @@ class ProactiveLimits:
     def reserve(self, chatid: str, chat_type: int | None) -> int:
         """Count one send to ``chatid`` if the limits allow it; returns its chat_type.
 
+        Only ``aibot_send_msg`` counts: the rates are documented for proactive sends,
+        and replies to a callback are bounded by WeCom's own flow (inferred).
+
         Raises :class:`AIBotLimitError` saying which limit, and when a rate frees up.
         """
         now = self.clock()

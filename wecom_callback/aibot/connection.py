@@ -301,7 +301,7 @@ class AIBotConnection:
                 return
             try:
                 ws = await self._dial()
-            except AIBotSubscribeError:
+            except AIBotSubscribeError:  # a secret reset since: dialling again cannot help
                 raise
             except AIBotConnectionError as exc:
                 reason = str(exc)
@@ -376,7 +376,8 @@ class AIBotConnection:
             self._kicked = True
             ws.transport.abort()
             return
-        if cmd == "aibot_msg_callback":
+        if cmd == "aibot_msg_callback":  # the window opens on what a user writes (inferred:
+            # events such as enter_chat are not "the user messaged" of the send rule)
             self.limits.saw(body)
         task = asyncio.create_task(self._dispatch(req_id, body))
         self._tasks.add(task)

@@ -161,6 +161,7 @@ class FakeAIBotServer:
     async def kick(self) -> None:
         """Tell the client a newer connection took over (``disconnected_event``), then close."""
         peer = await self._current()
+        # The body's shape beyond eventtype is inferred: the docs name only the event.
         event = {
             "msgid": secrets.token_hex(8),
             "create_time": int(time.time()),
@@ -325,6 +326,7 @@ class FakeAIBotServer:
     def _reply(self, peer: _Peer, cmd: str, req_id: str, body: object) -> tuple[int | None, str]:
         kind = peer.pushed.get(req_id)
         if kind is None:
+            # Inferred: a req_id belongs to the connection its callback came on.
             return INVALID, "req_id is not a callback of this connection"
         wanted = _REPLY_COMMANDS[cmd]
         if wanted != kind and (wanted != "message" or kind == "enter_chat"):
@@ -334,6 +336,7 @@ class FakeAIBotServer:
         if self._conflicts:
             self._conflicts -= 1
             return CONFLICT, "command conflict, retry"
+        # Inferred: a finished stream takes no more frames, like one past its 6 minutes.
         if req_id in self._expired or req_id in peer.finished:
             return STREAM_EXPIRED, "stream message update expired"
         if body.get("msgtype") == "stream_with_template_card":
