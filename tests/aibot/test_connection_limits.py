@@ -7,6 +7,7 @@ clock is a parameter, so a day passes without waiting for it.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -111,7 +112,9 @@ async def test_30_a_minute_per_conversation(
     for _ in range(30):
         await conn.send_message("zhangsan", MARKDOWN)
         clock.now += 1
-    with pytest.raises(AIBotLimitError, match="30 messages in 60 s") as info:
+    with pytest.raises(
+        AIBotLimitError, match="30 messages to conversation 'zhangsan' in 60 s"
+    ) as info:
         await conn.send_message("zhangsan", MARKDOWN)
     assert info.value.retry_after == pytest.approx(30)
     await conn.send_message("lisi", MARKDOWN)  # another conversation has its own count
@@ -127,7 +130,9 @@ def test_1000_an_hour_per_conversation() -> None:
     for n in range(1000):
         assert limits.reserve("zhangsan", None) == 1
         clock.now += 3.5 if n % 30 else 0.5  # under 30 a minute, 1000 in under an hour
-    with pytest.raises(AIBotLimitError, match="1000 messages in 3600 s") as info:
+    with pytest.raises(
+        AIBotLimitError, match="1000 messages to conversation 'zhangsan' in 3600 s"
+    ) as info:
         limits.reserve("zhangsan", 1)
     assert info.value.retry_after is not None and 0 < info.value.retry_after < 3600
     limits.release("zhangsan")  # a send that never left gives its place back
@@ -189,3 +194,49 @@ async def test_a_send_without_a_connection_fails_clearly(
     with pytest.raises(AIBotConnectionError, match=r"aibot_send_msg: not connected within 0\.2 s"):
         await conn.send_message("zhangsan", MARKDOWN)
     await conn.close()
+
+
+async def test_media_is_uploaded_in_chunks_then_sent(
+    server: FakeAIBotServer, conn: AIBotConnection
+) -> None:
+    await wrote(server, message("m-1", "hi"))
+    data = bytes(range(256)) * 4100  # 1,049,600 bytes: three chunks of at most 512 KiB
+    media_id = await conn.upload_media(data, kind="file", filename="report.pdf")
+    assert server.media[media_id] == data
+    [init] = server.sent("aibot_upload_media_init")
+    assert init.body["total_size"] == len(data) and init.body["total_chunks"] == 3
+    assert [f.body["chunk_index"] for f in server.sent("aibot_upload_media_chunk")] == [0, 1, 2]
+    await conn.send_message("zhangsan", {"msgtype": "file", "file": {"media_id": media_id}})
+    with pytest.raises(AIBotCommandError, match="unknown media_id") as info:
+        await conn.send_message("zhangsan", {"msgtype": "image", "image": {"media_id": "nope"}})
+    assert info.value.errcode == 40058
+    assert [f.errcode for f in server.sent("aibot_send_msg")] == [0, 40058]
+
+
+@pytest.mark.parametrize(
+    ("size", "kind", "filename", "reason"),
+    [
+        (10, "pdf", "a.pdf", "media type is file, image, video, voice; not 'pdf'"),
+        (10, "file", "", "an upload needs its file name"),
+        (0, "file", "a.pdf", "an upload is 1 byte to 50 MiB (100 chunks of 512 KiB)"),
+        (100 * 512 * 1024 + 1, "video", "a.mp4", "this one is 52428801 bytes"),
+    ],
+)
+async def test_uploads_the_mode_cannot_carry(
+    server: FakeAIBotServer, conn: AIBotConnection, size: int, kind: Any, filename: str,
+    reason: str,
+) -> None:  # fmt: skip
+    with pytest.raises(AIBotLimitError, match=re.escape(reason)):
+        await conn.upload_media(bytes(size), kind=kind, filename=filename)
+    assert server.sent("aibot_upload_media_init") == []
+
+
+def test_30_uploads_a_minute() -> None:
+    clock = Clock()
+    limits = ProactiveLimits(clock=clock)
+    for _ in range(30):
+        limits.reserve_upload()
+    with pytest.raises(AIBotLimitError, match="30 media uploads in 60 s already"):
+        limits.reserve_upload()
+    clock.now += 60
+    limits.reserve_upload()

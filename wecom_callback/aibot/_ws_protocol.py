@@ -9,17 +9,28 @@ bookkeeping in memory.
 
 from __future__ import annotations
 
+import asyncio
+import base64
 import collections
+import hashlib
+import json
+import logging
 import secrets
 import time
-from collections.abc import Callable, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from ..errors import ConfigurationError, WeComAPIError, WeComCallbackError
 
+if TYPE_CHECKING:
+    from websockets.asyncio.client import ClientConnection
+
 __all__ = [
     "CALLBACKS",
+    "CHUNK",
     "CONFLICT",
+    "MAX_CHUNKS",
+    "MEDIA_TYPES",
     "RATES",
     "SEND_TYPES",
     "STREAM_EXPIRED",
@@ -29,14 +40,21 @@ __all__ = [
     "AIBotKickedError",
     "AIBotLimitError",
     "AIBotSubscribeError",
+    "Command",
     "CommandNotSent",
     "ProactiveLimits",
+    "Respondent",
     "StreamExpiredError",
     "check_reply",
     "check_send",
+    "check_timings",
     "conversation_of",
+    "media_chunks",
     "new_req_id",
+    "open_socket",
     "reply_command",
+    "subscribe",
+    "upload",
 ]
 
 #: Seconds after a user's last message during which the bot may write to them.
@@ -47,6 +65,10 @@ RATES: tuple[tuple[float, int], ...] = ((60.0, 30), (3600.0, 1000))
 SEND_TYPES = frozenset({"markdown", "template_card", "file", "image", "voice", "video"})
 MAX_CONTENT = 20480  # bytes of UTF-8, for stream snapshots and markdown
 _CHAT_TYPES = {"single": 1, "group": 2}
+#: Media uploads: raw bytes per chunk, chunks per file (media_id valid 3 days).
+MEDIA_TYPES = frozenset({"file", "image", "voice", "video"})
+CHUNK = 512 * 1024
+MAX_CHUNKS = 100
 _PRUNE_AT = 10_000  # conversations remembered before expired ones are swept
 #: Errcodes: a stream updated after its 6 minutes; a command conflicting with another
 #: (retried, as AstrBot does).
@@ -148,6 +170,7 @@ class ProactiveLimits:
         self.rates = rates
         self._seen: dict[str, tuple[float, int]] = {}
         self._sent: dict[str, collections.deque[float]] = {}
+        self._uploads: collections.deque[float] = collections.deque()
 
     def saw(self, body: Mapping[str, Any]) -> None:
         """Note a user's message: its conversation is open for ``window`` seconds."""
@@ -181,26 +204,134 @@ class ProactiveLimits:
                 f"conversation {chatid!r} is a {kinds[seen[1]]}, not chat_type {chat_type}"
             )
         sent = self._sent.setdefault(chatid, collections.deque())
-        longest = max(span for span, _ in self.rates)
-        while sent and now - sent[0] >= longest:
-            sent.popleft()
-        for span, allowed in self.rates:
-            recent = [t for t in sent if now - t < span]
-            if len(recent) >= allowed:
-                wait = span - (now - recent[-allowed])
-                raise AIBotLimitError(
-                    f"{allowed} messages in {span:g} s to conversation {chatid!r} already:"
-                    f" WeCom allows no more; retry in {wait:.0f} s",
-                    retry_after=wait,
-                )
-        sent.append(now)
+        _take(sent, now, self.rates, f"messages to conversation {chatid!r}")
         return seen[1]
+
+    def reserve_upload(self) -> None:
+        """Count one media upload if the rates allow it (30 a minute, 1000 an hour)."""
+        _take(self._uploads, self.clock(), self.rates, "media uploads")
 
     def release(self, chatid: str) -> None:
         """Give back the last reservation for ``chatid`` (the frame never left)."""
         sent = self._sent.get(chatid)
         if sent:
             sent.pop()
+
+
+def _take(
+    sent: collections.deque[float], now: float, rates: tuple[tuple[float, int], ...], what: str
+) -> None:
+    """Append ``now`` to ``sent`` unless a rate is used up: then say when it frees."""
+    longest = max(span for span, _ in rates)
+    while sent and now - sent[0] >= longest:
+        sent.popleft()
+    for span, allowed in rates:
+        recent = [t for t in sent if now - t < span]
+        if len(recent) >= allowed:
+            wait = span - (now - recent[-allowed])
+            raise AIBotLimitError(
+                f"{allowed} {what} in {span:g} s already: WeCom allows no more;"
+                f" retry in {wait:.0f} s",
+                retry_after=wait,
+            )
+    sent.append(now)
+
+
+def media_chunks(data: bytes, kind: str, filename: str) -> tuple[dict[str, Any], list[bytes]]:
+    """The ``aibot_upload_media_init`` body for ``data`` and its chunks (512 KB, at most 100)."""
+    if kind not in MEDIA_TYPES:
+        raise AIBotLimitError(f"media type is {', '.join(sorted(MEDIA_TYPES))}; not {kind!r}")
+    if not filename:
+        raise AIBotLimitError("an upload needs its file name")
+    chunks = [data[i : i + CHUNK] for i in range(0, len(data), CHUNK)]
+    if not 0 < len(chunks) <= MAX_CHUNKS:
+        raise AIBotLimitError(
+            f"an upload is 1 byte to {MAX_CHUNKS * CHUNK // 2**20} MiB"
+            f" ({MAX_CHUNKS} chunks of 512 KiB); this one is {len(data)} bytes"
+        )
+    md5 = hashlib.md5(data).hexdigest()  # WeCom's checksum, not security
+    init = {"type": kind, "filename": filename, "total_size": len(data),
+            "total_chunks": len(chunks), "md5": md5}  # fmt: skip
+    return init, chunks
+
+
+class Respondent(Protocol):
+    """What the connection drives: :meth:`AIBotApp.respond`."""
+
+    def respond(
+        self, message: dict[str, Any], *, mode: Literal["webhook", "ws"] = ...
+    ) -> AsyncIterator[dict[str, Any]]:
+        """Admit one callback body and yield its reply bodies."""
+        ...
+
+
+async def open_socket(url: str, timeout: float, logger: logging.Logger) -> ClientConnection:
+    """Open the WebSocket to ``url`` (websockets' frame log goes to ``logger``)."""
+    try:
+        from websockets.asyncio.client import connect
+        from websockets.exceptions import WebSocketException
+    except ImportError:
+        raise ConfigurationError(
+            "the long connection needs the websockets package:"
+            " pip install wecom-callback[websockets]"
+        ) from None
+    try:
+        # WeCom's heartbeat is the ``ping`` command, so no protocol-level pings.
+        return await connect(url, ping_interval=None, open_timeout=timeout, logger=logger)
+    except (OSError, TimeoutError, WebSocketException) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        raise AIBotConnectionError(f"cannot open {url}: {reason}") from None
+
+
+async def subscribe(ws: ClientConnection, bot_id: str, secret: str, timeout: float) -> None:
+    """Send ``aibot_subscribe`` and read its answer; any errcode but 0 is a refusal."""
+    frame = {"cmd": "aibot_subscribe", "headers": {"req_id": new_req_id("aibot_subscribe")},
+             "body": {"bot_id": bot_id, "secret": secret}}  # fmt: skip
+    try:
+        await ws.send(json.dumps(frame))
+        async with asyncio.timeout(timeout):
+            ack = json.loads(await ws.recv())
+    except (TimeoutError, ValueError, OSError) as exc:
+        raise AIBotConnectionError(f"no answer to aibot_subscribe: {exc!r}") from None
+    except Exception as exc:  # the socket closed before an answer
+        raise AIBotConnectionError(f"closed before aibot_subscribe was answered: {exc}") from None
+    ack = ack if isinstance(ack, dict) else {}
+    errcode = ack.get("errcode")
+    if errcode != 0:
+        code = errcode if isinstance(errcode, int) else -1
+        raise AIBotSubscribeError(bot_id, code, str(ack.get("errmsg", "no errcode")))
+
+
+#: A connection's way to send one command and get its acknowledgement.
+Command = Callable[[str, str, Mapping[str, Any]], Awaitable[dict[str, Any]]]
+
+
+async def upload(command: Command, data: bytes, kind: str, filename: str) -> str:
+    """Upload ``data`` through ``command`` (init, the chunks, finish); returns the media_id."""
+    init, chunks = media_chunks(data, kind, filename)
+    ack = await command("aibot_upload_media_init", new_req_id("upload_init"), init)
+    upload_id = (ack.get("body") or {}).get("upload_id")
+    if not upload_id:
+        raise AIBotCommandError(-1, "no upload_id in the answer", "aibot_upload_media_init")
+    for index, chunk in enumerate(chunks):
+        part = {"upload_id": upload_id, "chunk_index": index,
+                "base64_data": base64.b64encode(chunk).decode("ascii")}  # fmt: skip
+        await command("aibot_upload_media_chunk", new_req_id("upload_chunk"), part)
+    done = {"upload_id": upload_id}
+    ack = await command("aibot_upload_media_finish", new_req_id("upload_finish"), done)
+    media_id = (ack.get("body") or {}).get("media_id")
+    if not media_id:
+        raise AIBotCommandError(-1, "no media_id in the answer", "aibot_upload_media_finish")
+    return str(media_id)
+
+
+def check_timings(*, missed_heartbeats: int, **seconds: float) -> None:
+    """Raise ConfigurationError unless every one of ``seconds`` is above 0."""
+    for name, value in seconds.items():
+        if not value > 0:
+            raise ConfigurationError(f"{name} is a number of seconds above 0, not {value!r}")
+    if missed_heartbeats < 1:
+        raise ConfigurationError(f"missed_heartbeats is at least 1, not {missed_heartbeats}")
 
 
 def check_send(body: Mapping[str, Any]) -> str:

@@ -19,27 +19,21 @@ import json
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal
 
 from ..errors import ConfigurationError
+from . import _ws_protocol as wire
 from ._ws_protocol import (
-    CALLBACKS,
-    CONFLICT,
-    STREAM_EXPIRED,
     AIBotCommandError,
     AIBotConnectionError,
     AIBotKickedError,
     AIBotLimitError,
     AIBotSubscribeError,
     CommandNotSent,
-    ProactiveLimits,
+    Respondent,
     StreamExpiredError,
-    check_reply,
-    check_send,
-    new_req_id,
-    reply_command,
 )
 
 if TYPE_CHECKING:
@@ -63,16 +57,6 @@ _wire_log = logging.getLogger("wecom_callback.aibot.wire")
 _wire_log.setLevel(logging.INFO)
 
 DEFAULT_URL = "wss://openws.work.weixin.qq.com"
-
-
-class Respondent(Protocol):
-    """What the connection drives: :meth:`AIBotApp.respond`."""
-
-    def respond(
-        self, message: dict[str, Any], *, mode: Literal["webhook", "ws"] = ...
-    ) -> AsyncIterator[dict[str, Any]]:
-        """Admit one callback body and yield its reply bodies."""
-        ...
 
 
 class AIBotConnection:
@@ -117,17 +101,9 @@ class AIBotConnection:
             raise ConfigurationError("the long connection needs the bot id and its secret")
         if not url.startswith(("ws://", "wss://")):
             raise ConfigurationError(f"the long connection's URL is ws:// or wss://, not {url!r}")
-        timings = {
-            "heartbeat_interval": heartbeat_interval,
-            "ack_timeout": ack_timeout,
-            "connect_timeout": connect_timeout,
-            "reconnect_delay": reconnect_delay,
-        }
-        for name, value in timings.items():
-            if not value > 0:
-                raise ConfigurationError(f"{name} is a number of seconds above 0, not {value!r}")
-        if missed_heartbeats < 1:
-            raise ConfigurationError(f"missed_heartbeats is at least 1, not {missed_heartbeats}")
+        wire.check_timings(heartbeat_interval=heartbeat_interval, ack_timeout=ack_timeout,
+                      connect_timeout=connect_timeout, reconnect_delay=reconnect_delay,
+                      missed_heartbeats=missed_heartbeats)  # fmt: skip
         self.bot_id = bot_id
         self._secret = secret
         self.app = app
@@ -142,7 +118,7 @@ class AIBotConnection:
         self.conflict_retries = conflict_retries
         self.close_timeout = close_timeout
         self.answer_within = answer_within
-        self.limits = ProactiveLimits(clock=clock)
+        self.limits = wire.ProactiveLimits(clock=clock)
         self.subscriptions = 0
         """Subscriptions accepted so far (1 + reconnects)."""
         self.heartbeats = 0
@@ -223,53 +199,18 @@ class AIBotConnection:
         await self.close()
 
     async def _dial(self) -> ClientConnection:
+        ws = await wire.open_socket(self.url, self.connect_timeout, _wire_log)
         try:
-            from websockets.asyncio.client import connect
-            from websockets.exceptions import WebSocketException
-        except ImportError:
-            raise ConfigurationError(
-                "the long connection needs the websockets package:"
-                " pip install wecom-callback[websockets]"
-            ) from None
-        try:
-            # WeCom's heartbeat is the ``ping`` command, so no protocol-level pings.
-            ws = await connect(
-                self.url, ping_interval=None, open_timeout=self.connect_timeout, logger=_wire_log
-            )
-        except (OSError, TimeoutError, WebSocketException) as exc:
-            reason = " ".join(str(exc).split()) or type(exc).__name__
-            raise AIBotConnectionError(f"cannot open {self.url}: {reason}") from None
-        try:
-            await self._subscribe(ws)
+            await wire.subscribe(ws, self.bot_id, self._secret, self.ack_timeout)
         except BaseException:
             await ws.close()
             raise
-        return ws
-
-    async def _subscribe(self, ws: ClientConnection) -> None:
-        req_id = new_req_id("aibot_subscribe")
-        body = {"bot_id": self.bot_id, "secret": self._secret}
-        frame = {"cmd": "aibot_subscribe", "headers": {"req_id": req_id}, "body": body}
-        try:
-            await ws.send(json.dumps(frame))
-            async with asyncio.timeout(self.ack_timeout):
-                ack = json.loads(await ws.recv())
-        except (TimeoutError, ValueError, OSError) as exc:
-            raise AIBotConnectionError(f"no answer to aibot_subscribe: {exc!r}") from None
-        except Exception as exc:  # the socket closed before an answer
-            raise AIBotConnectionError(
-                f"closed before aibot_subscribe was answered: {exc}"
-            ) from None
-        ack = ack if isinstance(ack, dict) else {}
-        errcode = ack.get("errcode")
-        if errcode != 0:
-            code = errcode if isinstance(errcode, int) else -1
-            raise AIBotSubscribeError(self.bot_id, code, str(ack.get("errmsg", "no errcode")))
         self.subscriptions += 1
         self._missed = 0
         self._ws = ws
         self._up.set()
         log.info("long connection of bot %s subscribed (%d)", self.bot_id, self.subscriptions)
+        return ws
 
     async def _run(self, ws: ClientConnection | None) -> None:
         failures = 0
@@ -340,7 +281,7 @@ class AIBotConnection:
                 ws.transport.abort()
                 return
             self._missed += 1
-            req_id = new_req_id("ping")
+            req_id = wire.new_req_id("ping")
             self._pings.add(req_id)
             with contextlib.suppress(Exception):  # a closed socket ends the read loop too
                 await ws.send(json.dumps({"cmd": "ping", "headers": {"req_id": req_id}}))
@@ -358,7 +299,7 @@ class AIBotConnection:
             return
         cmd = frame.get("cmd")
         body = frame.get("body")
-        if cmd in CALLBACKS and isinstance(body, dict) and isinstance(req_id, str):
+        if cmd in wire.CALLBACKS and isinstance(body, dict) and isinstance(req_id, str):
             self._callback(ws, str(cmd), req_id, body)
         elif req_id in self._pings:
             self._pings.discard(req_id)
@@ -385,13 +326,13 @@ class AIBotConnection:
 
     async def _dispatch(self, req_id: str, body: dict[str, Any]) -> None:
         """Run the handlers; send each reply body as the app yields it."""
-        cmd = reply_command(body)
+        cmd = wire.reply_command(body)
         loop = asyncio.get_running_loop()
         arrived = loop.time()
         replies = self.app.respond(body, mode="ws")
         try:
             async for reply in replies:
-                check_reply(reply)
+                wire.check_reply(reply)
                 took = loop.time() - arrived
                 if cmd != "aibot_respond_msg" and took > self.answer_within:
                     raise AIBotLimitError(
@@ -424,14 +365,28 @@ class AIBotConnection:
         anything is sent, and :class:`AIBotCommandError` when WeCom refuses it.
         Returns WeCom's acknowledgement frame.
         """
-        msgtype = check_send(body)
+        msgtype = wire.check_send(body)
         resolved = self.limits.reserve(chatid, chat_type)
         frame_body = {"chatid": chatid, "chat_type": resolved, "msgtype": msgtype, **body}
         try:
-            return await self._command("aibot_send_msg", new_req_id("aibot_send_msg"), frame_body)
+            return await self._command(
+                "aibot_send_msg", wire.new_req_id("aibot_send_msg"), frame_body
+            )
         except CommandNotSent:
             self.limits.release(chatid)  # never reached WeCom
             raise
+
+    async def upload_media(
+        self, data: bytes, *, kind: Literal["file", "image", "voice", "video"], filename: str
+    ) -> str:
+        """Upload ``data`` for a media message; returns its ``media_id`` (valid 3 days).
+
+        Sent in chunks of 512 KiB (at most 100), at most 30 uploads a minute and 1000 an
+        hour (:class:`AIBotLimitError` past them). Then e.g.
+        ``send_message(chatid, {"msgtype": "file", "file": {"media_id": media_id}})``.
+        """
+        self.limits.reserve_upload()
+        return await wire.upload(self._command, data, kind, filename)
 
     async def _command(self, cmd: str, req_id: str, body: Mapping[str, Any]) -> dict[str, Any]:
         """Send one command and wait for its acknowledgement; 6000 (conflict) is retried.
@@ -442,11 +397,11 @@ class AIBotConnection:
         for attempt in range(self.conflict_retries + 1):
             ack = await self._exchange(cmd, req_id, body)
             errcode = ack.get("errcode") or 0
-            if errcode == CONFLICT and attempt < self.conflict_retries:
+            if errcode == wire.CONFLICT and attempt < self.conflict_retries:
                 await asyncio.sleep(min(0.2 * 2**attempt, 2.0))
                 continue
             if errcode:
-                kind = StreamExpiredError if errcode == STREAM_EXPIRED else AIBotCommandError
+                kind = StreamExpiredError if errcode == wire.STREAM_EXPIRED else AIBotCommandError
                 raise kind(errcode, str(ack.get("errmsg", "")), cmd)
             return ack
         raise AssertionError("unreachable")  # pragma: no cover

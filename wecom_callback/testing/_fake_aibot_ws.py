@@ -11,6 +11,8 @@ pages name none of their own.
 from __future__ import annotations
 
 import asyncio
+import base64
+import hashlib
 import json
 import logging
 import secrets
@@ -31,7 +33,10 @@ _REPLY_COMMANDS = {
     "aibot_respond_welcome_msg": "enter_chat",
     "aibot_respond_update_msg": "template_card_event",
 }
-_SEND_TYPES = frozenset({"markdown", "template_card", "file", "image", "voice", "video"})
+_MEDIA_TYPES = frozenset({"file", "image", "voice", "video"})
+_SEND_TYPES = _MEDIA_TYPES | {"markdown", "template_card"}
+_UPLOADS = ("aibot_upload_media_init", "aibot_upload_media_chunk", "aibot_upload_media_finish")
+_CHUNK = 512 * 1024
 _MAX_CONTENT = 20480  # bytes of UTF-8 in a stream snapshot or a markdown message
 STREAM_EXPIRED = 846608
 CONFLICT = 6000
@@ -87,7 +92,8 @@ class FakeAIBotServer:
     :meth:`drop` (the socket cut, no close frame); script answers with
     :meth:`expire_stream` (846608) and :meth:`conflict` (6000), and set
     :attr:`ignore_pings` to stop answering heartbeats (:attr:`silent`: any command);
-    :meth:`push_raw` sends any text. Read :attr:`frames`, or await
+    :meth:`push_raw` sends any text. Uploads (init, chunks, finish) land in
+    :attr:`media`. Read :attr:`frames`, or await
     :meth:`wait_for`, to assert what the client sent. It runs in the test's event loop.
     """
 
@@ -101,6 +107,10 @@ class FakeAIBotServer:
         """When True, ``ping`` frames are recorded but not answered."""
         self.silent: set[str] = set()
         """Commands recorded but not answered (as if WeCom's answer were lost)."""
+        self.media: dict[str, bytes] = {}
+        """Uploaded media by media_id."""
+        self._uploads: dict[str, tuple[dict[str, Any], dict[int, bytes]]] = {}
+        self._extra: dict[str, Any] | None = None  # the body of the answer being built
         self._server: Server | None = None
         self._peer: _Peer | None = None
         self._expired: set[str] = set()
@@ -269,6 +279,7 @@ class FakeAIBotServer:
         if not isinstance(frame, dict):
             await peer.socket.close(1003, "frames are JSON objects")
             return
+        self._extra = None
         errcode, errmsg = self._answer(peer, frame)
         async with self._changed:
             self.frames.append(ReceivedFrame(peer.number, frame, errcode))
@@ -277,6 +288,8 @@ class FakeAIBotServer:
             return
         req_id = (frame.get("headers") or {}).get("req_id", "")
         ack = {"headers": {"req_id": req_id}, "errcode": errcode, "errmsg": errmsg}
+        if self._extra is not None and errcode == 0:
+            ack["body"] = self._extra
         await peer.socket.send(json.dumps(ack))
         if frame.get("cmd") == "aibot_subscribe":
             if errcode != 0:
@@ -321,6 +334,8 @@ class FakeAIBotServer:
             return self._reply(peer, str(cmd), req_id, body)
         if cmd == "aibot_send_msg":
             return self._send(body)
+        if cmd in _UPLOADS and isinstance(body, dict):
+            return self._upload(str(cmd), body)
         return INVALID, f"unknown cmd {cmd!r}"
 
     def _reply(self, peer: _Peer, cmd: str, req_id: str, body: object) -> tuple[int | None, str]:
@@ -359,9 +374,51 @@ class FakeAIBotServer:
         msgtype = body.get("msgtype")
         if msgtype not in _SEND_TYPES or not isinstance(body.get(msgtype), dict):
             return INVALID, f"msgtype {msgtype!r} cannot be sent"
+        if msgtype in _MEDIA_TYPES and body[msgtype].get("media_id") not in self.media:
+            return INVALID, "unknown media_id"
         if body.get("chat_type", 0) not in (0, 1, 2):
             return INVALID, "chat_type is 1 (single) or 2 (group)"
         if self._conflicts:
             self._conflicts -= 1
             return CONFLICT, "command conflict, retry"
+        return 0, "ok"
+
+    def _upload(self, cmd: str, body: dict[str, Any]) -> tuple[int | None, str]:
+        if cmd == "aibot_upload_media_init":
+            total = body.get("total_chunks")
+            if body.get("type") not in _MEDIA_TYPES or not body.get("filename"):
+                return INVALID, "type (file, image, voice or video) and filename are required"
+            if not isinstance(total, int) or not 0 < total <= 100:
+                return INVALID, "total_chunks is 1 to 100"
+            upload_id = secrets.token_hex(8)
+            self._uploads[upload_id] = (body, {})
+            self._extra = {"upload_id": upload_id}
+            return 0, "ok"
+        found = self._uploads.get(str(body.get("upload_id")))
+        if found is None:
+            return INVALID, "unknown upload_id"
+        init, chunks = found
+        if cmd == "aibot_upload_media_chunk":
+            index = body.get("chunk_index")
+            try:
+                data = base64.b64decode(str(body.get("base64_data")), validate=True)
+            except ValueError:
+                return INVALID, "base64_data is not base64"
+            if not isinstance(index, int) or not 0 <= index < init["total_chunks"]:
+                return INVALID, "chunk_index is out of range"
+            if len(data) > _CHUNK:
+                return INVALID, "a chunk is at most 512 KiB"
+            chunks[index] = data
+            return 0, "ok"
+        data = b"".join(chunks[i] for i in sorted(chunks))
+        md5 = hashlib.md5(data).hexdigest()  # WeCom's checksum, not security
+        if (len(chunks), len(data), md5) != (init["total_chunks"], init.get("total_size"),
+                                             init.get("md5")):  # fmt: skip
+            return INVALID, "the chunks do not add up to the declared size and md5"
+        del self._uploads[str(body["upload_id"])]
+        media_id = f"media_{secrets.token_hex(8)}"
+        self.media[media_id] = data
+        # created_at as a string, as media/upload answers it (inferred for this mode).
+        self._extra = {"type": init["type"], "media_id": media_id,
+                       "created_at": str(int(time.time()))}  # fmt: skip
         return 0, "ok"
