@@ -93,8 +93,8 @@ class FakeAIBotServer:
     :meth:`expire_stream` (846608) and :meth:`conflict` (6000), and set
     :attr:`ignore_pings` to stop answering heartbeats (:attr:`silent`: any command);
     :meth:`push_raw` sends any text. Uploads (init, chunks, finish) land in
-    :attr:`media`. Read :attr:`frames`, or await
-    :meth:`wait_for`, to assert what the client sent. It runs in the test's event loop.
+    :attr:`media`. Read :attr:`frames`, or await :meth:`wait_for`, to assert what the
+    client sent. It runs in the test's event loop.
     """
 
     def __init__(self, *, bot_id: str = "aibotTESTID", secret: str | None = None) -> None:
