@@ -310,7 +310,7 @@ def test_past_the_window_the_answer_goes_to_response_url(server: str, api: FakeW
     sim = AIBotSimulator(TOKEN, KEY, response_url=api.response_url("late-1"))
     frames = follow(f"{server}/late", sim, call(f"{server}/late", sim.text("stream"), sim))
     assert frames[-1]["content"].endswith(HANDED_OVER)
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 15
     while not api.calls_to("aibot/response") and time.monotonic() < deadline:
         time.sleep(0.05)
     [posted] = api.calls_to("aibot/response")
