@@ -13,6 +13,9 @@ uvicorn's own multi-worker mode does, so the port is known without an info-level
   (``memory://``, ``sqlite:///...``, ``redis://...``) with one async handler for every
   kind that does nothing and returns None, so each POST is verified, decrypted, parsed,
   admitted, dispatched and answered with an empty 200.
+* ``aibot``: an :class:`~wecom_callback.aibot.AIBotApp` on ``BENCH_INBOX`` (its stream
+  store too) whose text handler streams a word every 0.2 s for ten minutes, so refresh
+  callbacks (``bench/refresh.py``) always find a live stream in the store.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from wecom_callback import WeComApp
+from wecom_callback.aibot import AIBotApp, StreamReply
 from wecom_callback.models import Callback
 
 TOKEN = "BenchTok3n"
@@ -61,7 +65,26 @@ def make_wecom(inbox: str | None = None) -> WeComApp:
     return app
 
 
-APPS = {"floor": make_floor, "wecom": make_wecom}
+def make_aibot() -> AIBotApp:
+    """An AI bot on ``$BENCH_INBOX`` whose answers stream slowly (see the module doc)."""
+    # A paused (SIGSTOP) server must not find its stream declared dead on resume.
+    bot = AIBotApp(TOKEN, AES_KEY, inbox=os.environ["BENCH_INBOX"], stream_lease=3600)
+
+    async def words() -> Any:
+        import asyncio
+
+        for i in range(3000):
+            yield f"w{i} "
+            await asyncio.sleep(0.2)
+
+    @bot.on("text")
+    def stream() -> StreamReply:
+        return StreamReply(words())
+
+    return bot
+
+
+APPS = {"floor": make_floor, "wecom": make_wecom, "aibot": make_aibot}
 
 
 def serve(name: str) -> None:

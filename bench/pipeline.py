@@ -14,6 +14,11 @@ same request over and over. The pipelines, timed in interleaved rounds:
   message, manual unpad, ``ElementTree.fromstring``: no strictness, no typed model;
 * ``xmltodict``: the floor's crypto with ``xmltodict.parse`` instead of ElementTree.
 
+A second table puts an AI bot's JSON text callback through the same pipeline beside the
+XML text callback: ``json typed+env`` (``read_json_envelope`` + ``unseal`` +
+``aibot_model_from_dict(parse_json(...))``), ``xml typed+env`` (as above), and the JSON
+floor (sha1, a fresh AES-CBC ``Cipher``, manual unpad, ``json.loads``).
+
 Each figure is the median over rounds of a timeit-style loop's mean; the order of the
 pipelines rotates from round to round so that drift does not favour one of them.
 """
@@ -25,6 +30,7 @@ import base64
 import gc
 import hashlib
 import importlib
+import json
 import platform
 import statistics
 import sys
@@ -39,9 +45,10 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from wecom_callback._wire.json_envelope import dump_json, parse_json, read_json_envelope
 from wecom_callback._wire.xml import parse_xml, read_envelope
 from wecom_callback.crypto import WeComCrypto
-from wecom_callback.models._parsing import model_from_dict
+from wecom_callback.models._parsing import aibot_model_from_dict, model_from_dict
 
 
 def _load_wechatpy() -> tuple[Any, Any]:
@@ -309,6 +316,62 @@ def row(name: str, model: str, us: dict[str, float]) -> tuple[str, bool]:
     return " ".join(cells), met
 
 
+AIBOT_TEXT = {
+    "msgid": "CAIQ16HMjQYY1ssgfbjMfsYAIJOA1vCjZQ",
+    "aibotid": "AIBOTID",
+    "chatid": "CHATID",
+    "chattype": "group",
+    "from": {"userid": "mycreate"},
+    "response_url": "https://qyapi.weixin.qq.com/cgi-bin/aibot/response?response_code=RC",
+    "msgtype": "text",
+    "text": {"content": "@bot hello, 你好"},
+}
+
+
+def json_pipelines() -> dict[str, Callable[[], Any]]:
+    """The JSON callback through the pipeline, the XML one beside it, and the JSON floor."""
+    bot = WeComCrypto(TOKEN, AES_KEY, "")
+    env = bot.encrypt(dump_json(AIBOT_TEXT), TIMESTAMP, NONCE, random_prefix=b"0123456789abcdef")
+    body = dump_json({"encrypt": env.encrypt})
+    sig, enc = env.msg_signature, env.encrypt
+    xml_fns = make_pipelines(Request(WeComCrypto(TOKEN, AES_KEY, CORP_ID), TEXT))
+    key = base64.b64decode(AES_KEY + "=")
+
+    def json_typed_env() -> Any:
+        plain = bot.unseal(sig, TIMESTAMP, NONCE, read_json_envelope(body).encrypt)
+        return aibot_model_from_dict(parse_json(plain.message))
+
+    def json_floor() -> Any:
+        if (
+            hashlib.sha1("".join(sorted((TOKEN, TIMESTAMP, NONCE, enc))).encode()).hexdigest()
+            != sig
+        ):
+            raise ValueError("bad signature")
+        decryptor = Cipher(algorithms.AES(key), modes.CBC(key[:16])).decryptor()
+        buf = decryptor.update(base64.b64decode(enc)) + decryptor.finalize()
+        buf = buf[: -buf[-1]]
+        size = int.from_bytes(buf[16:20], "big")
+        return json.loads(buf[20 : 20 + size])
+
+    fns = {"json typed+env": json_typed_env, "xml typed+env": xml_fns["typed+env"]}
+    fns["json floor"] = json_floor
+    model = json_typed_env()
+    assert model.raw == json_floor() == AIBOT_TEXT and model.kind == "text"
+    return fns
+
+
+def json_table(rounds: int, seconds: float) -> None:
+    """Print the JSON callback's row beside the XML one."""
+    us = measure(json_pipelines(), rounds, seconds)
+    print()
+    print("AI bot JSON text callback vs the XML text callback (µs per callback)")
+    print("  ".join(f"{name} {value:.1f}" for name, value in us.items()))
+    print(
+        f"json typed/floor {us['json typed+env'] / us['json floor']:.2f}"
+        f" | json/xml typed+env {us['json typed+env'] / us['xml typed+env']:.2f}"
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the benchmark and print the table."""
     ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -354,6 +417,7 @@ def main(argv: list[str] | None = None) -> int:
     print("all targets met" if not missed else f"targets missed: {', '.join(missed)}")
     for name, us in split.items():
         print(f"stages {name:<22} " + "  ".join(f"{k} {v:.1f}" for k, v in us.items()))
+    json_table(rounds, seconds)
     return 0
 
 

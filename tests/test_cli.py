@@ -145,6 +145,8 @@ def test_demo_runs_and_prints_a_working_command(tmp_path: Path) -> None:
         assert "decrypted passive reply" in text
         assert "you said: hello from the demo" in text
         assert "[handler] received TextMessage" in text
+        assert "stream frames, each a growing snapshot" in text
+        assert "  finish=true  Each refresh is answered from the stored snapshot" in text
         argv = shlex.split(lines[-1])
         result = subprocess.run(
             [sys.executable, "-m", "wecom_callback._cli", *argv[1:]],

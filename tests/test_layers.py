@@ -28,6 +28,7 @@ FLOORS: list[set[str]] = [
     {"_worker", "client"},
     {"suite"},
     {"_app"},
+    {"aibot"},
     {"testing"},
     {"_cli", "asgi"},
     {"__init__"},

@@ -13,6 +13,7 @@ from wecom_callback import models
 
 PUBLIC_MODULES = [
     "wecom_callback",
+    "wecom_callback.aibot",
     "wecom_callback.asgi",
     "wecom_callback.client",
     "wecom_callback.crypto",

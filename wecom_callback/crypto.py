@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 
+from ._wire.json_envelope import dump_json
 from ._wire.writer import cdata, document
 from .errors import (
     AESKeyError,
@@ -63,6 +64,13 @@ class EncryptedEnvelope:
         stamp: int | str = int(self.timestamp) if self.timestamp.isdigit() else self.timestamp
         fields = {"Encrypt": self.encrypt, "MsgSignature": self.msg_signature}
         return document(fields | {"TimeStamp": stamp, "Nonce": self.nonce})
+
+    def to_json(self) -> bytes:
+        """The JSON reply envelope (AI bots): ``encrypt, msgsignature, timestamp, nonce``."""
+        # The AI bot document's example writes the timestamp as a number.
+        stamp: int | str = int(self.timestamp) if self.timestamp.isdigit() else self.timestamp
+        fields = {"encrypt": self.encrypt, "msgsignature": self.msg_signature}
+        return dump_json(fields | {"timestamp": stamp, "nonce": self.nonce})
 
 
 @dataclass(frozen=True, slots=True)
@@ -180,6 +188,26 @@ class WeComCrypto:
         if receive_id not in self.receive_ids and not self._more(receive_id):
             raise ReceiveIdError("receive id is not on the allow-list", carried=receive_id)
         return Plaintext(buf[20 : 20 + msg_len], receive_id)
+
+    def decrypt_media(self, data: bytes) -> bytes:
+        """Decrypt a file an AI bot's media URL serves (webhook mode): AES-256-CBC, 32-byte PKCS#7.
+
+        The key and IV are the callbacks' own; there is no header, length or receive id.
+        """
+        if len(data) < 16 or len(data) % 16:
+            raise DecryptError(f"media length {len(data)} is not a positive multiple of 16")
+        decryptor = Cipher(algorithms.AES(self._key), modes.CBC(self._iv)).decryptor()
+        buf = decryptor.update(data) + decryptor.finalize()
+        pad = buf[-1]
+        if not 1 <= pad <= _BLOCK or not buf.endswith(_PADS[pad]):
+            raise DecryptError("bad PKCS#7 padding in the media")
+        return buf[:-pad]
+
+    def encrypt_media(self, data: bytes) -> bytes:
+        """The inverse of :meth:`decrypt_media` (what WeCom serves; used by tests and fakes)."""
+        pad = _BLOCK - len(data) % _BLOCK
+        encryptor = Cipher(algorithms.AES(self._key), modes.CBC(self._iv)).encryptor()
+        return encryptor.update(data + bytes((pad,)) * pad) + encryptor.finalize()
 
     def _more(self, receive_id: str) -> bool:
         # Only reached when the static set missed: the common case costs one lookup.

@@ -11,6 +11,7 @@ WeComCallbackError                 base of everything below
 ├── CryptoError                    WXBizMsgCrypt failures, each with WeCom's official code
 │   ├── SignatureError             -40001 msg_signature does not match
 │   ├── XMLParseError              -40002 body or plaintext is not acceptable XML
+│   ├── JSONParseError             -40002 an AI bot's body or plaintext is not acceptable JSON
 │   ├── ComputeSignatureError      -40003 the signature could not be computed
 │   ├── AESKeyError                -40004 EncodingAESKey is not 43 base64 characters
 │   ├── ReceiveIdError             -40005 the receive id is not on the allow-list
@@ -19,12 +20,14 @@ WeComCallbackError                 base of everything below
 │   ├── PlaintextError             -40008 the decrypted buffer is malformed
 │   ├── Base64EncodeError          -40009 base64 encoding failed
 │   ├── Base64DecodeError          -40010 the ciphertext is not strict base64
-│   └── ReplyXMLError              -40011 the reply XML could not be generated
+│   ├── ReplyXMLError              -40011 the reply XML could not be generated
+│   └── ProtocolTypeError          -40012 the body is not the wire format of the endpoint
 ├── HandlerError                   a handler signature or injection problem
 ├── ConfigurationError             settings are missing or invalid
 ├── InboxUnavailableError          the inbox cannot store or read now (answered 503)
 ├── LockTimeoutError               a store lock was not acquired in time
 ├── ClientClosedError              a WeComClient was used after it was closed
+├── ResponseURLUsedError           an AI bot's response_url was posted to before (single use)
 ├── WeComTransportError            no usable answer from WeCom: network, timeout, HTTP 5xx, not JSON
 └── WeComAPIError                  the outbound API answered errcode != 0 (errcode, errmsg, api)
     ├── WeComRateLimitError        45009, 45033: over a frequency or concurrency limit; back off
@@ -49,14 +52,17 @@ __all__ = [
     "EncryptError",
     "HandlerError",
     "InboxUnavailableError",
+    "JSONParseError",
     "LockTimeoutError",
     "MissingParameterError",
     "PayloadTooLargeError",
     "PlaintextError",
+    "ProtocolTypeError",
     "ReceiveIdError",
     "ReplayError",
     "ReplyXMLError",
     "RequestError",
+    "ResponseURLUsedError",
     "SignatureError",
     "WeComAPIError",
     "WeComCallbackError",
@@ -146,6 +152,12 @@ class XMLParseError(CryptoError):
     code = -40002
 
 
+class JSONParseError(CryptoError):
+    """An AI bot's body or decrypted plaintext is not acceptable JSON (the JSON samples' -40002)."""
+
+    code = -40002
+
+
 class ComputeSignatureError(CryptoError):
     """The signature could not be computed (an input is not text)."""
 
@@ -207,6 +219,15 @@ class ReplyXMLError(CryptoError):
     code = -40011
 
 
+class ProtocolTypeError(CryptoError):
+    """The body is another wire format than the endpoint's (XML sent to an AI bot's URL).
+
+    ``-40012`` is the official JSON sample's IllegalProtocolType.
+    """
+
+    code = -40012
+
+
 class HandlerError(WeComCallbackError):
     """A handler asks for a parameter that cannot be injected, or similar misuse."""
 
@@ -230,6 +251,10 @@ class LockTimeoutError(WeComCallbackError):
 
 class ClientClosedError(WeComCallbackError):
     """A :class:`~wecom_callback.client.WeComClient` was used after ``aclose()``."""
+
+
+class ResponseURLUsedError(WeComCallbackError):
+    """An AI bot's ``response_url`` takes one answer; this one was posted to already."""
 
 
 class WeComTransportError(WeComCallbackError):

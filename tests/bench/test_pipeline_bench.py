@@ -27,3 +27,6 @@ def test_pipeline_bench_quick_prints_the_table() -> None:
         row = next((line for line in lines if line.split()[:1] == [payload]), None)
         assert row is not None, f"no row for {payload}:\n{done.stdout}"
         assert len(row.split()) == len(header.split())
+    json_row = next((line for line in lines if line.startswith("json typed+env")), None)
+    assert json_row is not None and "xml typed+env" in json_row and "json floor" in json_row
+    assert any(line.startswith("json typed/floor") for line in lines)

@@ -7,17 +7,19 @@ import contextlib
 import logging
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import Any, ClassVar
 
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.types import Receive, Scope, Send
 
-from .._receiving.receiver import Outcome, Receiver
+from .._receiving.formats import XML, WireFormat
+from .._receiving.receiver import Dispatch, Outcome, Receiver
 from .._receiving.replay import ReplayWindow
 from .._routing.handler import Handler
 from .._routing.router import F, Router
 from .._settings.settings import Settings
 from .._stores import Store
+from .._worker.attempt import Render, render_xml
 from .._worker.runner import NotAccepting, Runner
 from ..client import ClientEvents
 from ..crypto import WeComCrypto
@@ -29,7 +31,8 @@ from ..errors import (
     PayloadTooLargeError,
 )
 from ..inbox import Inbox, open_inbox
-from ..models._base import Callback
+from ..models._base import Callback, Dialect
+from ..models._parsing import parse_message
 from ..suite import InstallationStore, SuiteClient
 from . import health, http
 from .lifespan import serve_lifespan
@@ -85,6 +88,10 @@ class WeComApp:
     :meth:`lifespan` from the host application's lifespan.
     """
 
+    #: The kinds handlers name and the wire format callbacks arrive in (see ``AIBotApp``).
+    DIALECT: ClassVar[Dialect] = "xml"
+    WIRE: ClassVar[WireFormat] = XML
+
     def __init__(
         self,
         token: str | None = None,
@@ -112,7 +119,7 @@ class WeComApp:
             settings.encoding_aes_key.get_secret_value(),
             settings.receive_ids,
         )
-        self.router = Router("app")
+        self.router = Router("app", dialect=self.DIALECT)
         metrics = health.observer()
         events = metrics if isinstance(metrics, ClientEvents) else None
         given_store = None if isinstance(store, str) else store
@@ -150,14 +157,32 @@ class WeComApp:
             self.resources,
             inline=settings.inline,
             observer=self.observer,
+            render=self._render(),
+            parse=self._parse,
         )
         replay = ReplayWindow(retention, settings.max_clock_skew)
         self.receiver = Receiver(
             self.crypto,
-            self.runner.admit,
+            self._dispatch(),
             replay if settings.replay_window else None,
             endpoint=self.name,
+            wire=self.WIRE,
         )
+
+    # Hooks of the pipeline a subclass speaking another dialect replaces.
+
+    def _render(self) -> Render:
+        """Handler result to plaintext reply."""
+        return render_xml
+
+    @staticmethod
+    def _parse(plaintext: bytes) -> Callback:
+        """A stored plaintext to its model (records claimed back from the inbox)."""
+        return parse_message(plaintext)
+
+    def _dispatch(self) -> Dispatch:
+        """Where the receiver hands each verified callback."""
+        return self.runner.admit
 
     @classmethod
     def from_env(cls, **overrides: Any) -> WeComApp:

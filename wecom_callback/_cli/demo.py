@@ -3,23 +3,34 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 import json
 import os
 import shlex
 import threading
+import time
+from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import uvicorn
+from starlette.applications import Starlette
+from starlette.routing import Mount
 
 from .._app.app import WeComApp
 from .._app.serving import NotifyingServer
+from ..aibot import AIBotApp, AIBotTextMessage, StreamReply
 from ..errors import ConfigurationError
-from ..testing import Simulator
+from ..testing import AIBotSimulator, Simulator
 from .keys import generate_key, generate_token
 from .samples import resolve, sample_plaintext
 from .simulation import send
 
-__all__ = ["build_demo_app", "register", "send_sample"]
+__all__ = ["build_demo_app", "build_demo_bot", "follow_demo_stream", "register", "send_sample"]
+
+#: What the demo's AI bot streams, a word at a time.
+_BOT_ANSWER = "Each refresh is answered from the stored snapshot, which only grows, until finish."
 
 
 def send_sample(url: str, sim: Simulator, kind: str, content: str) -> tuple[int, bytes | None]:
@@ -58,10 +69,48 @@ def build_demo_app(token: str, key: str, receive_id: str, **options: Any) -> WeC
     return app
 
 
+def build_demo_bot(token: str, key: str, **options: Any) -> AIBotApp:
+    """The demo's AI bot: streams a canned answer word by word to any text."""
+    bot = AIBotApp(token, key, **options)
+
+    async def words() -> AsyncIterator[str]:
+        for word in _BOT_ANSWER.split(" "):
+            yield word + " "
+            await asyncio.sleep(0.05)
+
+    @bot.on("text")
+    def stream(message: AIBotTextMessage) -> StreamReply:
+        return StreamReply(words())
+
+    return bot
+
+
+def follow_demo_stream(url: str, sim: AIBotSimulator, text: str) -> list[dict[str, Any]]:
+    """Message the bot at ``url`` and refresh its stream as WeCom does; every frame."""
+    request = sim.text(text)
+    answer = httpx.post(request.url(url), content=request.body, timeout=10)
+    frames = [sim.decrypt_json_reply(answer.content)["stream"]]
+    deadline = time.monotonic() + 30
+    while not frames[-1]["finish"] and time.monotonic() < deadline:
+        time.sleep(0.2)
+        refresh = sim.refresh(frames[0]["id"])
+        answer = httpx.post(refresh.url(url), content=refresh.body, timeout=10)
+        frames.append(sim.decrypt_json_reply(answer.content)["stream"])
+    return frames
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     token, key, receive_id = generate_token(), generate_key(), "wwdemo0123456789ab"
     app = build_demo_app(token, key, receive_id, inbox=args.inbox)
-    config = uvicorn.Config(app, host=args.host, port=args.port, log_level="warning")
+    bot = build_demo_bot(token, key, inbox=args.inbox)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_site: Any) -> AsyncIterator[None]:
+        async with app.lifespan(), bot:
+            yield
+
+    site = Starlette(routes=[*bot.routes("/aibot"), Mount("/", app)], lifespan=lifespan)
+    config = uvicorn.Config(site, host=args.host, port=args.port, log_level="warning")
     server = NotifyingServer(config)
     sim = Simulator(token, key, receive_id)
 
@@ -74,6 +123,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
         status, reply = send_sample(base, sim, "text", "hello from the demo")
         print(f"[demo] sent a signed text callback: HTTP {status}")
         print(f"[demo] decrypted passive reply: {reply.decode() if reply else '(none)'}")
+        bot_url = f"{base}aibot"
+        frames = follow_demo_stream(bot_url, AIBotSimulator(token, key), "stream me an answer")
+        print(f"[demo] AI bot at {bot_url}: {len(frames)} stream frames, each a growing snapshot:")
+        for frame in frames:
+            print(f"  finish={str(frame['finish']).lower():5} {frame['content']}")
         command = shlex.join(
             [
                 "wecom-callback",

@@ -1,4 +1,4 @@
-"""The ``wecom-callback`` command: run, worker, demo, simulate, decrypt, keygen, inbox."""
+"""The ``wecom-callback`` command: run, worker, demo, simulate, decrypt, keygen, inbox, aibot."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import traceback
 from collections.abc import Iterator, Sequence
 
 from ..errors import WeComCallbackError
-from . import demo, diagnosis, inbox, keys, serving, simulation
+from . import aibot, demo, diagnosis, inbox, keys, serving, simulation
 
 __all__ = ["main"]
 
@@ -51,7 +51,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"wecom-callback {_version()}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of errors")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (demo, simulation, serving, diagnosis, keys, inbox):
+    for module in (demo, simulation, serving, diagnosis, keys, inbox, aibot):
         module.register(sub)
     for child in _parsers(parser):
         if child is not parser:

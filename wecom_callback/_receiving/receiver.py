@@ -13,13 +13,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from .._wire.xml import parse_xml, read_envelope
 from ..crypto import Plaintext, WeComCrypto
 from ..errors import CryptoError, MissingParameterError, RequestError, WeComCallbackError
 from ..models._base import Callback
-from ..models._parsing import model_from_dict
 from ..replies._passive import Reply, TextReply
 from .context import CallbackContext
+from .formats import XML, WireFormat
 from .rejections import RejectionLog
 from .replay import ReplayWindow
 
@@ -95,8 +94,10 @@ class Receiver:
         dispatch: Dispatch,
         replay: ReplayWindow | None = None,
         endpoint: str = "",
+        wire: WireFormat = XML,
     ) -> None:
         self.crypto = crypto
+        self.wire = wire
         self.dispatch = dispatch
         self.replay = replay
         self.endpoint = endpoint
@@ -123,22 +124,23 @@ class Receiver:
             signature = _param(query, "msg_signature")
             timestamp = _param(query, "timestamp")
             nonce = _param(query, "nonce")
-            envelope = read_envelope(body)
-            plain = self.crypto.unseal(signature, timestamp, nonce, envelope.encrypt)
+            wire = self.wire
+            encrypt = wire.read_encrypt(body)
+            plain = self.crypto.unseal(signature, timestamp, nonce, encrypt)
             if self.replay is not None:  # the timestamp is signed: now it can be trusted
                 self.replay.check(timestamp)
-            data = parse_xml(plain.message)
+            data = wire.parse(plain.message)
         except WeComCallbackError as exc:
             return self._rejected("POST", exc, client_addr)
-        model = model_from_dict(data)
+        model = wire.model(data)
         ctx = CallbackContext(
             received_at=datetime.now(UTC),
-            dedupe_key=dedupe_key(plain, data.get("MsgId")),
+            dedupe_key=dedupe_key(plain, data.get(wire.msg_id)),
             receive_id=plain.receive_id,
             plaintext=plain.message,
             client_addr=client_addr,
         )
-        instruction = "InfoType" in data
+        instruction = wire.instructions and "InfoType" in data
         reply = await self.dispatch(Delivery(model, ctx, instruction))
         if instruction:
             return Outcome(200, b"success")  # the literal WeCom requires on instruction URLs
@@ -146,10 +148,10 @@ class Receiver:
             return Outcome(200)
         return self.seal(reply, plain.receive_id, nonce)
 
-    def seal(self, reply_xml: bytes, receive_id: str, nonce: str | None = None) -> Outcome:
-        """Encrypt a plaintext reply into the XML envelope WeCom expects."""
-        envelope = self.crypto.encrypt(reply_xml, nonce=nonce, receive_id=receive_id)
-        return Outcome(200, envelope.to_xml().encode(), "application/xml; charset=utf-8")
+    def seal(self, reply: bytes, receive_id: str, nonce: str | None = None) -> Outcome:
+        """Encrypt a plaintext reply into the envelope WeCom expects (XML or JSON)."""
+        envelope = self.crypto.encrypt(reply, nonce=nonce, receive_id=receive_id)
+        return Outcome(200, self.wire.seal(envelope), self.wire.content_type)
 
     def rejected(self, method: str, exc: WeComCallbackError, peer: str | None = None) -> Outcome:
         """The 4xx for ``exc``, logged with its reason and code (never the payload)."""

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from ..errors import HandlerError
-from ..models._base import Callback
+from ..models._base import Callback, Dialect
 from .handler import Handler
 from .vocabulary import check_registration
 
@@ -22,8 +22,10 @@ class Router:
     including router's own, in the order routers were included.
     """
 
-    def __init__(self, name: str | None = None) -> None:
+    def __init__(self, name: str | None = None, *, dialect: Dialect = "xml") -> None:
         self.name = name
+        self.dialect: Dialect = dialect
+        """The kinds handlers may name: ``xml`` (apps) or ``aibot`` (AI bots)."""
         self._own: list[Handler] = []
         self._children: list[Router] = []
         self._parents: list[Router] = []
@@ -50,7 +52,7 @@ class Router:
     ) -> Handler:
         """The non-decorator form of :meth:`on`."""
         handler = Handler(func, kind, filters)
-        check_registration(func, kind, filters, handler.id)
+        check_registration(func, kind, filters, handler.id, self.dialect)
         self._own.append(handler)
         self._invalidate()
         return handler
@@ -59,6 +61,11 @@ class Router:
         """Add every handler of ``router`` (now and later) after this router's own."""
         if router is self or router in list(self._ancestry()):
             raise HandlerError("a router cannot include itself")
+        if router.dialect != self.dialect:
+            raise HandlerError(
+                f"router {router.name!r} registers {router.dialect!r} kinds; this one takes"
+                f" {self.dialect!r} kinds (an AI bot's routers are wecom_callback.aibot.Router)"
+            )
         self._children.append(router)
         router._parents.append(self)
         self._invalidate()

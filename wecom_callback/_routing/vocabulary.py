@@ -23,7 +23,8 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from ..errors import HandlerError
-from ..models._base import Callback, UnknownEvent, UnknownMessage, registered
+from ..models._base import Callback, Dialect, UnknownEvent, UnknownMessage, registered
+from ..models.aibot import AIBotUnknownEvent, AIBotUnknownMessage
 
 __all__ = ["RegistrationWarning", "check_registration"]
 
@@ -33,17 +34,19 @@ class RegistrationWarning(UserWarning):
 
 
 @functools.cache
-def _known_kinds() -> frozenset[str]:
-    return frozenset(kind for _family, kind, _change in registered())
+def _known_kinds(dialect: Dialect) -> frozenset[str]:
+    return frozenset(kind for _family, kind, _change in registered(dialect))
 
 
-def _models(kind: str | type[Callback]) -> list[type[Callback]]:
-    every = list(registered().values())
+def _models(kind: str | type[Callback], dialect: Dialect) -> list[type[Callback]]:
+    every = list(registered(dialect).values())
     if isinstance(kind, type):
         return [kind, *(c for c in every if issubclass(c, kind) and c is not kind)]
     if kind == "*":
-        return [*every, UnknownEvent, UnknownMessage]
-    return [c for (_family, k, _change), c in registered().items() if k == kind]
+        unknown = (AIBotUnknownEvent, AIBotUnknownMessage) if dialect == "aibot" else (
+            UnknownEvent, UnknownMessage)  # fmt: skip
+        return [*every, *unknown]
+    return [c for (_family, k, _change), c in registered(dialect).items() if k == kind]
 
 
 @functools.cache
@@ -110,11 +113,24 @@ def _warn(func: Callable[..., Any], message: str) -> None:
 
 
 def check_registration(
-    func: Callable[..., Any], kind: str | type[Callback], filters: dict[str, Any], handler_id: str
+    func: Callable[..., Any],
+    kind: str | type[Callback],
+    filters: dict[str, Any],
+    handler_id: str,
+    dialect: Dialect = "xml",
 ) -> None:
-    """Warn or raise (see the module doc) about what a new handler names."""
-    if isinstance(kind, str) and kind != "*" and kind not in _known_kinds():
-        close = difflib.get_close_matches(kind, sorted(_known_kinds()), n=3, cutoff=0.6)
+    """Warn or raise (see the module doc) about what a new handler names.
+
+    ``dialect`` is the vocabulary: ``xml`` (apps) or ``aibot`` (AI bots' JSON kinds).
+    """
+    if isinstance(kind, type) and dialect != kind.DIALECT:
+        raise HandlerError(
+            f"handler {handler_id} is registered for {kind.__name__}, a model of the"
+            f" {kind.DIALECT!r} dialect, on a router of the {dialect!r} dialect"
+        )
+    known_kinds = _known_kinds(dialect)
+    if isinstance(kind, str) and kind != "*" and kind not in known_kinds:
+        close = difflib.get_close_matches(kind, sorted(known_kinds), n=3, cutoff=0.6)
         hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
         _warn(
             func,
@@ -122,7 +138,7 @@ def check_registration(
             f"{hint} (an unknown kind still matches callbacks of that kind)",
         )
         return
-    models = _models(kind)
+    models = _models(kind, dialect)
     for name, wanted in filters.items():
         owners = [cls for cls in models if name in _attributes(cls)]
         if not owners:

@@ -12,7 +12,7 @@ import asyncio
 import logging
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from .._receiving.context import CallbackContext
@@ -24,7 +24,16 @@ from ..inbox import Inbox, InboxRecord
 from ..models._base import Callback
 from .observer import Observer
 
-__all__ = ["Attempts", "Run"]
+__all__ = ["Attempts", "Render", "Run", "render_xml"]
+
+#: Turns a handler's result into the plaintext reply (or None): XML for apps, JSON for bots.
+Render = Callable[[Any, Callback, CallbackContext], Awaitable[bytes | None]]
+
+
+async def render_xml(result: Any, model: Callback, ctx: CallbackContext) -> bytes | None:
+    """The XML passive reply of an app's handler result (a ``str`` is a text reply)."""
+    return render_reply(result, model)
+
 
 log = logging.getLogger("wecom_callback.runner")
 
@@ -60,8 +69,10 @@ class Attempts:
         owner: str,
         poke: Callable[[], None],
         observer: Observer,
+        render: Render = render_xml,
     ) -> None:
         self.router = router
+        self.render = render
         self.inbox = inbox
         self.settings = settings
         self.resources = resources
@@ -151,7 +162,7 @@ class Attempts:
             try:
                 result = await handler.call(model, resources)
                 wanted = run.reply is None and result is not None
-                rendered = render_reply(result, model) if wanted else None
+                rendered = await self.render(result, model, ctx) if wanted else None
             except Exception as exc:
                 self.observer.handled(model.kind, time.monotonic() - began, ok=False)
                 log.error(

@@ -30,8 +30,9 @@ from .._receiving.receiver import Delivery
 from .._routing.router import Router
 from .._settings.settings import Settings
 from ..inbox import Admitted, Inbox, NewCallback
+from ..models._base import Callback
 from ..models._parsing import parse_message
-from .attempt import Attempts
+from .attempt import Attempts, Render, render_xml
 from .observer import Observer
 from .outage import Outage
 
@@ -56,6 +57,8 @@ class Runner:
         *,
         inline: bool = True,
         observer: Observer | None = None,
+        render: Render = render_xml,
+        parse: Callable[[bytes], Callback] = parse_message,
     ) -> None:
         self.router = router
         self.inbox = inbox
@@ -64,8 +67,10 @@ class Runner:
         self.inline = inline
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self.observer = observer or Observer()
+        self.parse = parse
+        """Plaintext to model, for records claimed back from the inbox."""
         self.attempts = Attempts(
-            router, inbox, settings, resources, self.owner, self._poke, self.observer
+            router, inbox, settings, resources, self.owner, self._poke, self.observer, render
         )
         self._recovery: asyncio.Task[None] | None = None
         self._leases: asyncio.Task[None] | None = None
@@ -166,6 +171,10 @@ class Runner:
         Raises :class:`NotAccepting` (answered 503, so WeCom retries) when shutting down,
         when the inbox fails, or when its commit takes longer than ``admission_timeout``.
         """
+        return (await self.admit_once(delivery))[1]
+
+    async def admit_once(self, delivery: Delivery) -> tuple[bool, bytes | None]:
+        """Like :meth:`admit`, also saying whether the delivery was new (not a duplicate)."""
         if not self._accepting:
             raise NotAccepting("shutting down")
         ctx = delivery.ctx
@@ -180,21 +189,21 @@ class Runner:
         admitted = await self._commit(new, delivery, began)
         if not admitted.new:
             self._log(new, "duplicate", began)
-            return admitted.record.reply
+            return False, admitted.record.reply
         if not self.inline:
             self._log(new, "admitted", began)
-            return None
+            return True, None
         run = self.attempts.launch(admitted.record, delivery.model, ctx)
         if delivery.instruction:
             run.answered = True
             self._log(new, "acknowledged", began)
-            return None  # acknowledged at once; the handlers go on in the background
+            return True, None  # acknowledged at once; the handlers go on in the background
         await asyncio.wait((run.finished,), timeout=self.settings.reply_budget)
         if not run.finished.done():
             run.answered = True
         outcome = "replied" if run.reply is not None else "handled"
         self._log(new, outcome if run.finished.done() else "background", began)
-        return run.reply
+        return True, run.reply
 
     def _log(self, new: NewCallback, outcome: str, began: float) -> None:
         """One line per callback: endpoint, kind, dedupe key, outcome, duration."""
@@ -273,7 +282,7 @@ class Runner:
         for record in records:
             if record.key in self.attempts.runs:
                 continue
-            model = parse_message(record.plaintext)
+            model = self.parse(record.plaintext)
             ctx = CallbackContext(
                 received_at=datetime.fromtimestamp(record.received_at, UTC),
                 dedupe_key=record.key,

@@ -26,7 +26,14 @@ __all__ = [
 
 Family = Literal["message", "event"]
 
-_REGISTRY: dict[tuple[Family, str, str | None], type[Callback]] = {}
+#: A wire dialect: ``xml`` (apps, suites) or ``aibot`` (AI bots' JSON). Each has its own
+#: kinds, so ``text`` names one model per dialect.
+Dialect = Literal["xml", "aibot"]
+
+_REGISTRIES: dict[str, dict[tuple[Family, str, str | None], type[Callback]]] = {
+    "xml": {},
+    "aibot": {},
+}
 
 
 class WeComModel(BaseModel):
@@ -53,6 +60,7 @@ class Callback(WeComModel):
     """Any decrypted callback. ``kind`` is its dispatch key; ``raw`` keeps every field."""
 
     FAMILY: ClassVar[Family] = "event"
+    DIALECT: ClassVar[Dialect] = "xml"
     KIND: ClassVar[str | None] = None
     CHANGE_TYPE: ClassVar[str | None] = None
     DOC: ClassVar[str] = ""
@@ -71,9 +79,10 @@ class Callback(WeComModel):
             cls.__doc__ = f"{cls.__doc__.rstrip()}\n\n    Source: {cls.DOC}\n"
         if cls.KIND is not None and ("KIND" in own or "CHANGE_TYPE" in own):
             key = (cls.FAMILY, cls.KIND, own.get("CHANGE_TYPE"))
-            if key in _REGISTRY and _REGISTRY[key] is not cls:
-                raise TypeError(f"{key} is registered twice: {_REGISTRY[key]} and {cls}")
-            _REGISTRY[key] = cls
+            registry = _REGISTRIES[cls.DIALECT]
+            if key in registry and registry[key] is not cls:
+                raise TypeError(f"{key} is registered twice: {registry[key]} and {cls}")
+            registry[key] = cls
 
 
 class Message(Callback):
@@ -140,14 +149,17 @@ class UnknownEvent(Event):
     """Set when a known kind failed validation and was kept here instead of dropped."""
 
 
-def lookup(family: Family, kind: str, change_type: str | None) -> type[Callback] | None:
+def lookup(
+    family: Family, kind: str, change_type: str | None, dialect: Dialect = "xml"
+) -> type[Callback] | None:
     """The registered class for a callback, or ``None`` when the kind is unknown."""
-    cls = _REGISTRY.get((family, kind, change_type))
+    registry = _REGISTRIES[dialect]
+    cls = registry.get((family, kind, change_type))
     if cls is None and change_type is not None:
-        cls = _REGISTRY.get((family, kind, None))
+        cls = registry.get((family, kind, None))
     return cls
 
 
-def registered() -> dict[tuple[Family, str, str | None], type[Callback]]:
-    """A copy of the registry: ``(family, kind, change_type) -> class``."""
-    return dict(_REGISTRY)
+def registered(dialect: Dialect = "xml") -> dict[tuple[Family, str, str | None], type[Callback]]:
+    """A copy of a dialect's registry: ``(family, kind, change_type) -> class``."""
+    return dict(_REGISTRIES[dialect])

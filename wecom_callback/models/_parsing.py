@@ -8,9 +8,10 @@ from typing import Any
 from pydantic import ValidationError
 
 from .._wire.xml import parse_xml
-from ._base import Callback, Family, UnknownEvent, UnknownMessage, lookup
+from ._base import Callback, Dialect, Family, UnknownEvent, UnknownMessage, lookup
+from .aibot import AIBotUnknownEvent, AIBotUnknownMessage
 
-__all__ = ["classify", "model_from_dict", "parse_message"]
+__all__ = ["aibot_model_from_dict", "classify", "model_from_dict", "parse_message"]
 
 log = logging.getLogger("wecom_callback.parsing")
 
@@ -50,8 +51,39 @@ def classify(data: dict[str, Any]) -> tuple[Family, str, str | None]:
 def model_from_dict(data: dict[str, Any]) -> Callback:
     """Build the typed model for a parsed callback dict (the children of ``<xml>``)."""
     family, kind, change_type = classify(data)
-    cls = lookup(family, kind, change_type)
     payload = {**data, "kind": kind, "raw": data}
+    return _typed(family, kind, change_type, payload, "xml")
+
+
+def aibot_model_from_dict(data: dict[str, Any]) -> Callback:
+    """Build the typed model for an AI bot's decrypted JSON callback.
+
+    The kind is ``msgtype`` for messages and ``event.eventtype`` for events; an event's
+    own object (``event.<eventtype>``) is lifted onto the model beside the header.
+    """
+    msg_type = _text(data.get("msgtype")) or ""
+    payload: dict[str, Any] = {**data, "raw": data}
+    if msg_type == "event" or (not msg_type and isinstance(data.get("event"), dict)):
+        family: Family = "event"
+        event = data.get("event")
+        event = event if isinstance(event, dict) else {}
+        kind = _text(event.get("eventtype")) or ""
+        detail = event.get(kind)
+        lifted = (
+            {k: v for k, v in detail.items() if k not in data} if isinstance(detail, dict) else {}
+        )
+        payload = {**lifted, **payload, "eventtype": kind}
+    else:
+        family, kind = "message", msg_type
+    payload["kind"] = kind
+    return _typed(family, kind, None, payload, "aibot")
+
+
+def _typed(
+    family: Family, kind: str, change_type: str | None, payload: dict[str, Any], dialect: Dialect
+) -> Callback:
+    data = payload["raw"]
+    cls = lookup(family, kind, change_type, dialect)
     if cls is not None:
         try:
             # The core validator itself: model_validate only adds argument handling.
@@ -62,8 +94,7 @@ def model_from_dict(data: dict[str, Any]) -> Callback:
             where = _where(exc)
             log.warning("kind %r did not fit %s (%s); kept as unknown", kind, cls.__name__, where)
             payload["parse_error"] = where
-    fallback: type[UnknownMessage | UnknownEvent]
-    fallback = UnknownMessage if family == "message" else UnknownEvent
+    fallback = _fallback(family, dialect)
     try:
         return fallback.model_validate(payload)
     except ValidationError as exc:
@@ -71,9 +102,15 @@ def model_from_dict(data: dict[str, Any]) -> Callback:
         where = _where(exc)
         log.warning("kind %r header did not fit (%s); kept raw only", kind, where)
         bare: dict[str, Any] = {"kind": kind, "raw": data, "parse_error": where}
-        if family == "message":
+        if family == "message" and dialect == "xml":
             bare["MsgType"] = kind
         return fallback.model_validate(bare)
+
+
+def _fallback(family: Family, dialect: Dialect) -> type[Callback]:
+    if dialect == "aibot":
+        return AIBotUnknownMessage if family == "message" else AIBotUnknownEvent
+    return UnknownMessage if family == "message" else UnknownEvent
 
 
 def parse_message(xml: bytes | str) -> Callback:

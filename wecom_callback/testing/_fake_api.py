@@ -19,6 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
+from wecom_callback.crypto import WeComCrypto
 from wecom_callback.testing import _fake_directory as directory
 from wecom_callback.testing import _fake_endpoints as endpoints
 from wecom_callback.testing._fake_endpoints import Incoming, Upload, error
@@ -95,8 +96,11 @@ class FakeWeComAPI:
             routes=[
                 Route("/cgi-bin/{path:path}", self._serve, methods=["GET", "POST"]),
                 Route("/3rdapp/install", self.service.install_page),
+                Route("/aibot/media/{media:str}", self._serve_media),
             ]
         )
+        self._media: dict[str, bytes] = {}
+        self._used_response_codes: set[str] = set()
         self._server = LiveServer(app, access_log=False)
 
     def __repr__(self) -> str:
@@ -139,6 +143,47 @@ class FakeWeComAPI:
         tb: TracebackType | None,
     ) -> None:
         await asyncio.to_thread(self.stop)
+
+    # -- the corp ----------------------------------------------------------------------
+
+    # -- AI bots -----------------------------------------------------------------------
+
+    def response_url(self, code: str | None = None) -> str:
+        """A ``response_url`` as an AI bot's callback carries it (``aibot/response``).
+
+        Each takes one post; a second one is answered errcode 40058 (this fake's choice).
+        Posts are recorded as calls of ``aibot/response``.
+        """
+        code = code or secrets.token_urlsafe(16)
+        return f"{self.base_url}/cgi-bin/aibot/response?response_code={code}"
+
+    def add_aibot_media(self, data: bytes, encoding_aes_key: str) -> str:
+        """Serve ``data`` encrypted with the bot's key, as a webhook-mode media URL does."""
+        sealed = WeComCrypto("unused", encoding_aes_key, "").encrypt_media(data)
+        name = secrets.token_urlsafe(8)
+        with self._state.lock:
+            self._media[name] = sealed
+        return f"{self.base_url}/aibot/media/{name}"
+
+    async def _serve_media(self, request: Request) -> Response:
+        with self._state.lock:
+            data = self._media.get(request.path_params["media"])
+        if data is None:
+            return PlainTextResponse("Not Found", status_code=404)
+        return Response(data, media_type="application/octet-stream")
+
+    def _aibot_response(self, req: Incoming) -> dict[str, Any]:
+        code = req.params.get("response_code")
+        if not code:
+            return error(40058, "response_code missing")
+        if code in self._used_response_codes:
+            return error(40058, "response_code used")
+        if not isinstance(req.json, dict) or req.json.get("msgtype") not in (
+            "markdown", "template_card"
+        ):  # fmt: skip
+            return error(40008, "invalid message type")
+        self._used_response_codes.add(code)
+        return error(0, "ok")
 
     # -- the corp ----------------------------------------------------------------------
 
@@ -281,6 +326,8 @@ class FakeWeComAPI:
             if failure.status is not None:
                 return failure.status, None
             return 200, error(int(failure.errcode or 0), failure.errmsg)
+        if path == "aibot/response":  # a capability URL: no access token
+            return 200, self._aibot_response(req)
         service = SERVICE.get(path)
         if service is not None:  # the service APIs check their own kinds of token
             return 200, service(self.service, req)
