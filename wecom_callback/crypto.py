@@ -33,7 +33,28 @@ from .errors import (
     SignatureError,
 )
 
-__all__ = ["EncryptedEnvelope", "Plaintext", "WeComCrypto", "cdata", "signature"]
+__all__ = [
+    "EncryptedEnvelope",
+    "Plaintext",
+    "WeComCrypto",
+    "cdata",
+    "generate_key",
+    "generate_token",
+    "signature",
+]
+
+_ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+
+
+def generate_key() -> str:
+    """A fresh random 43-character EncodingAESKey."""
+    return "".join(secrets.choice(_ALNUM) for _ in range(43))
+
+
+def generate_token() -> str:
+    """A fresh random callback Token (WeCom allows up to 32 letters and digits)."""
+    return "".join(secrets.choice(_ALNUM) for _ in range(32))
+
 
 _BLOCK = 32  # WeCom pads to 32-byte multiples, not AES's 16
 _KEY_RE = re.compile(r"[A-Za-z0-9]{43}")

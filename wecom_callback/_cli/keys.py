@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import argparse
 import os
-import secrets
-import string
 from dataclasses import dataclass
 from typing import Any
 
 from .._settings import variables
 from .._settings.settings_file import SettingsFile, variable_prefix
+from ..crypto import generate_key, generate_token
 from ..errors import ConfigurationError
 from ..inbox._base import check_endpoint
 
@@ -28,18 +27,7 @@ __all__ = [
     "register",
 ]
 
-_ALNUM = string.ascii_letters + string.digits
 _CREDENTIALS = ("token", "encoding_aes_key", "receive_id")
-
-
-def generate_key() -> str:
-    """A fresh 43-character EncodingAESKey."""
-    return "".join(secrets.choice(_ALNUM) for _ in range(43))
-
-
-def generate_token() -> str:
-    """A fresh callback Token (WeCom allows up to 32 letters and digits)."""
-    return "".join(secrets.choice(_ALNUM) for _ in range(32))
 
 
 @dataclass(frozen=True)

@@ -8,22 +8,25 @@ the dialect: JSON envelopes and plaintexts, the AI bot's kinds, JSON replies, st
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Any, ClassVar
 
+from starlette.types import Receive, Scope
+
 from .._app.app import WeComApp
 from .._receiving.context import CallbackContext
 from .._receiving.formats import JSON, WireFormat
-from .._receiving.receiver import Delivery, Dispatch, dedupe_key
+from .._receiving.receiver import Delivery, Dispatch, Outcome, dedupe_key
 from .._routing.router import Router as BaseRouter
 from .._stores import Store
 from .._wire.json_envelope import dump_json, parse_json
 from .._worker.attempt import Render
 from .._worker.runner import NotAccepting
 from ..client.aibot import AIBotClient
-from ..crypto import Plaintext
+from ..crypto import Plaintext, generate_key, generate_token
 from ..errors import ConfigurationError
 from ..models._base import Callback, Dialect
 from ..models._parsing import aibot_model_from_dict
@@ -32,6 +35,11 @@ from .answers import Answers
 from .streams import Mode, Streams, for_mode
 
 __all__ = ["AIBotApp", "Router"]
+
+_NO_WEBHOOK = (
+    b"this AI bot has no callback URL: it is reached over the long connection only"
+    b" (AIBotApp.long_connection)"
+)
 
 #: Seconds between two snapshots :meth:`AIBotApp.respond` yields for a stream.
 _YIELD_INTERVAL = 0.5
@@ -95,10 +103,35 @@ class AIBotApp(WeComApp):
         self._stream_options = _stream_options(stream_lease, stream_window)
         self._given_store = store if isinstance(store, Store) else None
         self.bot_client: AIBotClient | None = None
+        self.webhook = True
+        """False for a bot reached only over the long connection (:meth:`long_connection`)."""
         if options.get("settings") is not None:
             receive_id = None
         super().__init__(token, encoding_aes_key, receive_id, store=store, **options)
         self.router.name = "aibot"
+
+    @classmethod
+    def long_connection(cls, bot_id: str, **options: Any) -> AIBotApp:
+        """A bot reached only over the long connection (no callback URL, so no Token or
+        EncodingAESKey): serve it with :class:`~wecom_callback.aibot.connection.AIBotConnection`
+        or ``wecom-callback aibot connect``. Its HTTP routes answer 404 with the reason.
+
+        The endpoint is named after ``bot_id`` unless ``name=`` is given, so its inbox
+        records stay with it across restarts. Other options as for the constructor.
+        """
+        if not bot_id:
+            raise ConfigurationError("long_connection() needs the bot's id (its BotID)")
+        options.setdefault("name", re.sub(r"[^A-Za-z0-9._-]", "_", bot_id)[:64])
+        # Never used on the wire: a callback URL is what needs them, and there is none.
+        token, key = generate_token(), generate_key()
+        app = cls(token, key, **options)
+        app.webhook = False
+        return app
+
+    async def _http(self, scope: Scope, receive: Receive) -> Outcome:
+        if not self.webhook:
+            return Outcome(404, _NO_WEBHOOK)
+        return await super()._http(scope, receive)
 
     @classmethod
     def from_env(cls, **overrides: Any) -> AIBotApp:
@@ -211,8 +244,10 @@ class AIBotApp(WeComApp):
     ) -> AsyncIterator[dict[str, Any]]:
         """Admit one decrypted callback body and yield its plaintext reply bodies in order.
 
-        The body (the plaintext JSON as a dict) is admitted to the inbox (a duplicate
-        ``msgid`` yields nothing) and dispatched to the handlers. Yields, by kind:
+        The body (the plaintext JSON as a dict) is admitted to the inbox and dispatched
+        to the handlers; a duplicate ``msgid`` (WeCom delivering again an answer a dropped
+        connection may have lost) runs nothing and yields the stored answer again, a
+        stream's as it stands now. Yields, by kind:
 
         - a message: a stream's successive frames ``{"msgtype":"stream","stream":{"id",
           "finish":false,"content"}}`` (at most about two a second, only when changed),
@@ -240,12 +275,17 @@ class AIBotApp(WeComApp):
             plaintext=plaintext,
         )
         new, reply = await self.runner.admit_once(Delivery(model, ctx))
-        if not new or reply is None:
+        if reply is None:
             return
         body = parse_json(reply, what="the reply")
-        yield for_mode(body, mode)
         stream = body.get("stream")
-        if body.get("msgtype") != "stream" or not isinstance(stream, dict):
+        streaming = body.get("msgtype") == "stream" and isinstance(stream, dict)
+        if not new and streaming and not body["stream"].get("finish"):
+            # Delivered again (the answer may have been lost with a socket): the stream
+            # as it stands now, followed to its end; the handler does not run again.
+            body = await self.streams.frame(str(body["stream"]["id"]), mode)
+        yield for_mode(body, mode)
+        if not streaming or not isinstance(stream, dict):
             return
         last = body
         while not last["stream"].get("finish"):
