@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from wecom_callback.inbox import InboxUnavailableError, NewCallback, SQLiteInbox
+from wecom_callback.inbox.sqlite import PURGE_BATCH
 
 
 def callback(key: str) -> NewCallback:
@@ -185,3 +186,27 @@ async def test_an_unusable_path_fails_calls_until_it_is_usable(tmp_path: Path) -
     await inbox.close()
     with pytest.raises(RuntimeError, match="closed"):
         await inbox.get("k1")
+
+
+async def test_purge_deletes_in_bounded_batches_with_admissions_between(
+    inbox: SQLiteInbox,
+) -> None:
+    await inbox.start()
+    count = PURGE_BATCH * 2 + 7
+    old = [NewCallback(f"old{n}", "ww-corp", "text", b"<xml/>", 1000.0 + n) for n in range(count)]
+    for c in old:
+        await inbox.admit(c, owner="w", lease_seconds=30)
+        await inbox.complete(c.key)
+    await inbox.admit(NewCallback("kept", "ww-corp", "text", b"<xml/>", 1.0), owner="w",
+                      lease_seconds=30)  # fmt: skip
+    before = inbox._commits
+    purging = asyncio.ensure_future(inbox.purge(older_than=5000.0))
+    # An admission made while the purge runs commits before the purge has finished.
+    admitted = await inbox.admit(callback("during"), owner="w", lease_seconds=30)
+    assert admitted.new and not purging.done()
+    assert await purging == count
+    assert inbox._commits - before >= 3  # one transaction per batch, not one for all
+    assert await inbox.get("kept") is not None  # pending: never purged
+    assert await inbox.get("old0") is None
+    assert (await inbox.stats())["done"] == 0
+    await inbox.close()

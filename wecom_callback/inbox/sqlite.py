@@ -35,7 +35,10 @@ from wecom_callback.inbox._base import (
 )
 from wecom_callback.inbox._sqlite_table import COLUMNS, INSERT, NOW, fetch, fetch_many, setup
 
-__all__ = ["SQLiteInbox"]
+__all__ = ["PURGE_BATCH", "SQLiteInbox"]
+
+#: Records one purge step deletes: a few milliseconds of the writer thread's time.
+PURGE_BATCH = 100
 
 
 class SQLiteInbox(Inbox):
@@ -336,18 +339,29 @@ class SQLiteInbox(Inbox):
         return found
 
     async def purge(self, older_than: float) -> int:
-        """Delete done and dead records received before ``older_than``."""
+        """Delete done and dead records received before ``older_than``.
+
+        In batches of :data:`PURGE_BATCH`, each its own operation of the writer thread, so
+        admissions queued meanwhile commit between two batches instead of waiting for
+        the whole purge (a million records would hold the write lock for seconds).
+        """
         ep = self.endpoint
-        purged: int = await self._call(
-            lambda conn: (
-                conn.execute(
-                    "DELETE FROM records WHERE endpoint = ? AND status IN ('done', 'dead')"
-                    " AND received_at < ?",
-                    (ep, older_than),
-                ).rowcount
-            )
-        )
-        return purged
+
+        def run(conn: sqlite3.Connection) -> int:
+            deleted: int = conn.execute(
+                "DELETE FROM records WHERE rowid IN (SELECT rowid FROM records"
+                " WHERE endpoint = ? AND received_at < ? AND status IN ('done', 'dead')"
+                " LIMIT ?)",
+                (ep, older_than, PURGE_BATCH),
+            ).rowcount
+            return deleted
+
+        purged = 0
+        while True:
+            deleted: int = await self._call(run)
+            purged += deleted
+            if deleted < PURGE_BATCH:
+                return purged
 
     async def _execute(self, sql: str, *params: Any) -> None:
         """Run one UPDATE; ``NOW`` among the params becomes the time it runs."""
