@@ -32,7 +32,6 @@ local function index(key, status, score)
 end
 local function keep_for(seconds)
   redis.call('EXPIRE', KEYS[1], seconds)
-  redis.call('SET', KEYS[2], '1', 'EX', seconds)
 end
 local function finish_entry(group, entry)
   -- Finished work leaves the stream at once, so no claim ever reads it again.
@@ -47,13 +46,9 @@ end
 
 ADMIT = """
 -- ARGV: key, receive_id, kind, plaintext, received_at, owner, lease_until, now, retention
-local fresh = redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[9])
+-- The record is its own dedupe marker (the script is atomic): no second key to write.
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {0, redis.call('HGETALL', KEYS[1])}
-end
-if not fresh then
-  -- A marker without a record: the record was purged or expired; admit afresh.
-  redis.call('SET', KEYS[2], '1', 'EX', ARGV[9])
 end
 local entry = redis.call('XADD', KEYS[3], '*', 'key', ARGV[1])
 redis.call('HSET', KEYS[1], 'key', ARGV[1], 'receive_id', ARGV[2], 'kind', ARGV[3],

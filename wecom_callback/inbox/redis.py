@@ -30,6 +30,7 @@ from wecom_callback.inbox._base import (
     RecordStatus,
     check_endpoint,
 )
+from wecom_callback.inbox._redis_pipeline import Pipeliner
 
 __all__ = ["RedisInbox"]
 
@@ -82,6 +83,7 @@ class RedisInbox(Inbox):
         self.retention = max(1, int(retention))
         self.maintenance_interval = maintenance_interval
         self._conn = RedisConnection(url)
+        self._pipeliner = Pipeliner()
         self._opened = False
         self._bind(endpoint)
 
@@ -99,6 +101,7 @@ class RedisInbox(Inbox):
         view.url, view.prefix, view.group = self.url, self.prefix, self.group
         view.retention, view.maintenance_interval = self.retention, self.maintenance_interval
         view._conn, view._opened = self._conn, False
+        view._pipeliner = self._pipeliner  # views batch their calls together
         view._bind(endpoint)
         return view
 
@@ -203,8 +206,8 @@ class RedisInbox(Inbox):
         return sorted(n.decode() for n in names)
 
     async def _call(self, script: AsyncScript, key: str, *args: str | bytes | float) -> Any:
-        await self._redis()
-        return await script(keys=self._keys(key), args=args)
+        # Pipelined with the calls of concurrent requests: one round trip for many.
+        return await self._pipeliner.call(await self._redis(), script, self._keys(key), args)
 
     async def _each(self, script: AsyncScript, calls: Iterable[tuple[str, list[Any]]]) -> Any:
         """Run ``script`` once per (key, args) in one round trip; a list of the results."""
