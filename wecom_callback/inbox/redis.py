@@ -154,7 +154,10 @@ class RedisInbox(Inbox):
         def script(body: str, *, helpers: bool = True) -> AsyncScript:
             return client.register_script((scripts.HELPERS if helpers else "") + body)
 
-        self._admit, self._set_field = script(scripts.ADMIT), script(scripts.SET_FIELD)
+        self._admit, self._set_field = (
+            script(scripts.ADMIT, helpers=False),
+            script(scripts.SET_FIELD),
+        )
         self._complete, self._fail = script(scripts.COMPLETE), script(scripts.FAIL)
         self._take, self._renew = script(scripts.TAKE), script(scripts.RENEW)
         self._release, self._retry = script(scripts.RELEASE), script(scripts.RETRY)
@@ -226,15 +229,15 @@ class RedisInbox(Inbox):
     # -- the contract ----------------------------------------------------------------
 
     async def admit(self, callback: NewCallback, *, owner: str, lease_seconds: float) -> Admitted:
-        """Admit ``callback`` atomically unless its marker or record exists."""
+        """Admit ``callback`` atomically unless its record exists."""
         c = callback
         now, now_s, _ = layout.now()
         lease_until = now + lease_seconds
-        result = await self._call(
-            self._admit, c.key,
-            c.key, c.receive_id, c.kind, c.plaintext, repr(c.received_at),
-            owner, repr(lease_until), now_s, self.retention,
-        )  # fmt: skip
+        # Only the three keys admission touches: every argument costs packing time.
+        keys = [f"{self._base}:rec:{c.key}", self._stream, self._zsets[RecordStatus.PENDING]]
+        args = (c.key, c.receive_id, c.kind, c.plaintext, repr(c.received_at), owner,
+                repr(lease_until), now_s)  # fmt: skip
+        result = await self._pipeliner.call(await self._redis(), self._admit, keys, args)
         if result[0] == 0:
             return Admitted(new=False, record=layout.record(layout.fields(result[1])))
         record = InboxRecord(
