@@ -48,7 +48,7 @@ class Mode:
 FULL = Mode(
     duration=6, rounds=5, warmup=3, latency=8, rss_counts=(10_000, 100_000), prefill=1_000_000
 )
-QUICK = Mode(duration=1, rounds=2, warmup=1, latency=1, rss_counts=(500, 3_000), prefill=20_000)
+QUICK = Mode(duration=1, rounds=1, warmup=1, latency=1, rss_counts=(500, 3_000), prefill=10_000)
 
 # A guess for the very first pool (the warm-up), before anything was measured.
 
