@@ -40,12 +40,15 @@ class Mode:
     warmup: int  # seconds of warm-up per server
     latency: int  # seconds per latency run
     rss_counts: tuple[int, int]
+    prefill: int  # records already in the SQLite inbox for the growth phase
     connections: int = 32
     threads: int = 1
 
 
-FULL = Mode(duration=10, rounds=3, warmup=3, latency=10, rss_counts=(10_000, 100_000))
-QUICK = Mode(duration=1, rounds=1, warmup=1, latency=1, rss_counts=(500, 3_000))
+FULL = Mode(
+    duration=6, rounds=5, warmup=3, latency=8, rss_counts=(10_000, 100_000), prefill=1_000_000
+)
+QUICK = Mode(duration=1, rounds=1, warmup=1, latency=1, rss_counts=(500, 3_000), prefill=10_000)
 
 # A guess for the very first pool (the warm-up), before anything was measured.
 
@@ -102,7 +105,7 @@ class Server:
     """One ``python -m bench.apps APP`` process: uvicorn on 127.0.0.1, port read from stdout."""
 
     def __init__(
-        self, label: str, app: str, workdir: Path, cpu: int | None, env: dict[str, str]
+        self, label: str, app: str, workdir: Path, cpu: int | str | None, env: dict[str, str]
     ) -> None:
         self.label = label
         cmd = [sys.executable, "-m", "bench.apps", app]
@@ -118,6 +121,7 @@ class Server:
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=self._log,
+            start_new_session=True,  # its own group: pause and resume reach its workers
         )
         try:
             self.port = self._read_port(timeout=30)
@@ -161,10 +165,8 @@ class Server:
         return self.log_path.read_text(errors="replace")[-4000:]
 
     def cpu_seconds(self) -> float:
-        """User + system CPU time of the process so far (all its threads)."""
-        stat = Path(f"/proc/{self.pid}/stat").read_text()
-        fields = stat[stat.rindex(")") + 2 :].split()
-        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        """User + system CPU time so far of the process and its workers (all threads)."""
+        return sum(_cpu_of(pid) for pid in (self.pid, *_children(self.pid)))
 
     def rss_kib(self) -> int:
         for line in Path(f"/proc/{self.pid}/status").read_text().splitlines():
@@ -175,12 +177,14 @@ class Server:
     def pause(self) -> None:
         """SIGSTOP: an idle server's background loops must not run on the server CPU."""
         if not self.paused and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGSTOP)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGSTOP)
             self.paused = True
 
     def resume(self) -> None:
         if self.paused and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGCONT)
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.pid, signal.SIGCONT)
         self.paused = False
 
     def stop(self) -> None:
@@ -239,18 +243,28 @@ def run_wrk(
         args.append(f"rate={rate:.3f}")
     if quota is not None:
         args.append(f"quota={quota}")
-    cmd = ["wrk", f"-t{mode.threads}", f"-c{mode.connections}", f"-d{duration}s"]
+    # Line-buffered, so that "Running ..." arrives when printed (see below).
+    cmd = ["stdbuf", "-oL", "wrk", f"-t{mode.threads}", f"-c{mode.connections}", f"-d{duration}s"]
     cmd += ["--timeout", "10s", "-s", str(LUA), url + PATH, "--", *args]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = ""
     try:
         if stop_when is not None:
+            # wrk prints "Running ..." once its threads have loaded the pool and its SIGINT
+            # handler is in place; a SIGINT before that would kill it without a report.
+            assert proc.stdout is not None
+            first = proc.stdout.readline()
             while proc.poll() is None:
                 if stop_when():
                     proc.send_signal(signal.SIGINT)  # wrk's own "stop now": it still reports
                     break
                 time.sleep(0.1)
-        out, err = proc.communicate(timeout=duration + 120)
+            # Read on through the same buffered pipe (communicate() would skip its buffer).
+            out, err = first + proc.stdout.read(), proc.stderr.read() if proc.stderr else ""
+            proc.wait(timeout=120)
+        else:
+            out, err = proc.communicate(timeout=duration + 120)
     finally:
         if proc.poll() is None:
             proc.kill()
@@ -278,6 +292,36 @@ def run_wrk(
 
 
 # -- helpers ---------------------------------------------------------------------------
+
+
+def _cpu_of(pid: int) -> float:
+    """utime + stime of ``pid`` (every thread), in seconds; 0 once it is gone."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _children(pid: int) -> list[int]:
+    """The live descendants of ``pid`` (uvicorn's worker processes)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat[stat.rindex(")") + 2 :].split()[1])
+        parents.setdefault(ppid, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        kids = parents.get(todo.pop(), [])
+        found += kids
+        todo += kids
+    return found
 
 
 def cpu_plan() -> tuple[int, int] | None:

@@ -16,6 +16,9 @@ uvicorn's own multi-worker mode does, so the port is known without an info-level
 * ``aibot``: an :class:`~wecom_callback.aibot.AIBotApp` on ``BENCH_INBOX`` (its stream
   store too) whose text handler streams a word every 0.2 s for ten minutes, so refresh
   callbacks (``bench/refresh.py``) always find a live stream in the store.
+
+``BENCH_WORKERS=2`` serves with uvicorn's own multi-process mode (``--workers 2``): the
+workers share the bound socket and, for SQLite, the inbox file.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+from pathlib import Path
 from typing import Any
 
 from starlette.applications import Starlette
@@ -87,10 +91,47 @@ def make_aibot() -> AIBotApp:
 APPS = {"floor": make_floor, "wecom": make_wecom, "aibot": make_aibot}
 
 
+def _profile_to(path: str) -> None:
+    """cProfile the main thread and every thread started later; dump each at exit.
+
+    ``BENCH_PROFILE=/dir`` writes ``main.prof`` and ``<thread name>-<n>.prof`` there
+    once the server has shut down after SIGTERM, for ``python -m pstats``.
+    """
+    import cProfile
+    import signal
+    import threading
+
+    out = Path(path)
+    out.mkdir(parents=True, exist_ok=True)
+    main = cProfile.Profile()
+
+    def dump(signum: int, frame: object) -> None:
+        # uvicorn restores this handler and raises SIGTERM again once it has shut down.
+        main.disable()
+        main.dump_stats(str(out / "main.prof"))
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, dump)
+    original = threading.Thread.run
+    count = iter(range(1_000_000))
+
+    def run(self: threading.Thread) -> None:
+        prof = cProfile.Profile()
+        try:
+            prof.runcall(original, self)
+        finally:
+            prof.dump_stats(str(out / f"{self.name}-{next(count)}.prof"))
+
+    threading.Thread.run = run  # type: ignore[method-assign]
+    main.enable()
+
+
 def serve(name: str) -> None:
     """Serve ``APPS[name]`` with uvicorn on 127.0.0.1:0; print the port first."""
     import uvicorn
 
+    if os.environ.get("BENCH_PROFILE"):
+        _profile_to(os.environ["BENCH_PROFILE"])
     app: Any = APPS[name]()
     options: dict[str, Any] = {"http": HTTP}
     if os.environ.get("BENCH_SERVED_AS") == "run":
@@ -108,6 +149,11 @@ def serve(name: str) -> None:
             "limit_concurrency": int(limits["--limit-concurrency"]),
             "timeout_keep_alive": int(limits["--timeout-keep-alive"]),
         }
+    workers = int(os.environ.get("BENCH_WORKERS", "1"))
+    if workers > 1:
+        # uvicorn's own multi-process mode: each worker builds the app from the factory.
+        app = f"bench.apps:{'make_floor' if name == 'floor' else 'make_wecom'}"
+        options.update(factory=True, workers=workers)
     config = uvicorn.Config(
         app,
         host="127.0.0.1",
@@ -121,7 +167,12 @@ def serve(name: str) -> None:
     server = uvicorn.Server(config)
     sock = config.bind_socket()
     print(sock.getsockname()[1], flush=True)
-    server.run(sockets=[sock])
+    if workers > 1:
+        from uvicorn.supervisors import Multiprocess
+
+        Multiprocess(config, sockets=[sock]).run()
+    else:
+        server.run(sockets=[sock])
 
 
 if __name__ == "__main__":

@@ -1,47 +1,58 @@
-"""Requests per second and latency of the full POST path, per inbox, next to a bare floor.
+"""Requests per second, latency and CPU per callback of the full POST path, per inbox.
 
-Run ``.venv/bin/python bench/throughput.py`` (``--quick`` for a few-second smoke run).
+Run ``.venv/bin/python bench/throughput.py`` (``--quick`` for a short smoke run).
 
 Targets, each its own uvicorn process (see ``bench/apps.py``) on 127.0.0.1, all served
 side by side in one run:
 
-* ``floor``: a bare Starlette ``POST`` endpoint that reads the body and answers an empty
-  200 (the HTTP floor);
+* ``floor``: a bare Starlette ``POST`` endpoint that reads the body and answers an
+  empty 200 (the HTTP floor);
 * ``memory``, ``sqlite``, ``redis``: a ``WeComApp`` on that inbox (a real temp file for
-  SQLite, a throwaway real ``redis-server`` for Redis) with one async handler that
-  returns None: verify, decrypt, parse, admit, dispatch, answer.
+  SQLite; a throwaway real ``redis-server`` with AOF and ``appendfsync everysec``, as
+  production runs it) with one async handler that returns None: verify, decrypt,
+  parse, admit, dispatch, complete, answer.
 
 The load generator is ``wrk`` with ``bench/rotate.lua``. Every request is a distinct
 signed, encrypted callback (its own MsgId, nonce and ciphertext), pre-generated with the
-test kit's ``Simulator`` into a file that the script rotates through; each phase gets
-fresh callbacks and enough of them that none repeats (a repeat would measure the
-dedupe fast path; the Lua script counts repeats and such a run is redone on more; the
-floor, which parses nothing, shares the inboxes' files and may go round them).
-On a machine with two or more CPUs the server processes are pinned to one CPU and wrk
-(plus redis-server and this script) to another, so neither starves the other; the
-servers not under test are paused (SIGSTOP) meanwhile, so that their background loops
-(recovery, lease renewal) do not take the server CPU from the one being measured.
+test kit's ``Simulator`` into files the script rotates through; a run that repeated a
+callback (which would measure the dedupe fast path) is redone on more. Each server
+process is pinned to one CPU and wrk (plus redis-server and this script) to the other;
+the servers not under test are paused (SIGSTOP) so that their background loops do not
+take the server CPU from the one being measured.
+
+The floor of this shared machine moves by 2x between minutes, so ratios are taken
+within a round: each inbox run is paired with a floor run back to back (which of the
+two goes first alternates), and the figure reported is the median of the per-round
+ratios with their spread. Beside the rates, CPU time per callback: the server
+process's utime + stime (every thread, the SQLite writer's included; every worker
+process for the two-worker run) over the run, divided by the requests it answered,
+which moves less than the rates do.
 
 Phases:
 
-1. maximum throughput: interleaved rounds (order rotated every round), median rps;
-2. latency at half the floor's maximum rate: wrk paces requests with ``delay()`` so
-   the offered rate is half the floor's median rps; p50 and p99 per target (and, for
-   reference, each inbox paced to half its own maximum rate);
-3. memory: VmRSS of a fresh SQLite-inbox server after 10k and after 100k callbacks.
+1. throughput: ``rounds`` rounds of (floor, inbox) pairs for each inbox;
+2. latency at half the floor's median rate (wrk paced with ``delay()``): p50 and p99;
+   for reference also each inbox at half its own rate;
+3. memory: VmRSS of a fresh SQLite-inbox server after 10k and 100k callbacks, and Redis
+   ``used_memory`` per retained record (INFO memory before and after phases 1-2);
+4. growth: a SQLite inbox already holding ``prefill`` done records against an empty
+   one (paired rounds, then latency at half the floor's rate); then a file whose
+   ``prefill`` records are past retention, purged by the server's own recovery loop
+   while admissions arrive at half the floor's rate: their p99 during the purge;
+5. two workers: the SQLite inbox under uvicorn ``--workers 2`` sharing one file (on
+   both CPUs, wrk sharing one of them) beside one pinned worker and the floor.
 
-The targets below are printed with the results, never asserted.
+The targets are printed with the results as met or missed, never asserted.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import dataclasses
 import os
-import platform
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -52,20 +63,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import uvicorn  # noqa: E402
+import redis  # noqa: E402
 
-from bench.apps import HTTP, LOOP  # noqa: E402
-from tests.support.redis_server import redis_server  # noqa: E402
-
-LUA = ROOT / "bench" / "rotate.lua"
-TARGETS = ("floor", "memory", "sqlite", "redis")
-INBOXES = ("memory", "sqlite", "redis")
-
-TARGET_RATIO = 0.5  # sqlite rps >= 0.5x floor rps
-TARGET_P99_MS = 20.0  # p99 < 20 ms at half the floor's rate
-TARGET_RSS_GROWTH = 10.0  # RSS after 100k within 10% of RSS after 10k
-
-
+from bench._growth import count_older, prefill  # noqa: E402
 from bench._harness import (  # noqa: E402
     FIRST_GUESS_RPS,
     FULL,
@@ -75,26 +75,42 @@ from bench._harness import (  # noqa: E402
     Server,
     WrkResult,
     cpu_plan,
-    filesystem_of,
     pool_size,
     run_wrk,
     sqlite_counts,
     terminate_on_sigterm,
     wait_settled,
 )
+from bench._redis import info_memory, redis_with_aof  # noqa: E402
+from bench._report import Pair, print_report, print_setup  # noqa: E402
+from bench.apps import make_wecom  # noqa: E402
+
+TARGETS = ("floor", "memory", "sqlite", "redis")
+INBOXES = ("memory", "sqlite", "redis")
 
 
 @dataclass
 class Results:
-    """Everything phases 1 and 2 measured."""
+    """Everything the phases measured."""
 
-    offered: float
-    runs: dict[str, list[WrkResult]] = field(default_factory=dict)
+    offered: float = 0.0
+    pairs: dict[str, list[Pair]] = field(default_factory=dict)
     latency: dict[str, WrkResult] = field(default_factory=dict)
     own: dict[str, WrkResult] = field(default_factory=dict)
+    memory_p99: list[WrkResult] = field(default_factory=list)  # fresh, then late
+    memory_served: int = 0
+    growth_rate: float = 0.0  # the paced rate of phase 4's latency runs
+    rss: tuple[int, int, int, int, int] = (0, 0, 0, 0, 0)
+    redis_bytes: tuple[float, int] = (0.0, 0)  # (bytes per record, records)
+    growth: list[Pair] = field(default_factory=list)  # floor slot: empty file; target: full
+    growth_latency: dict[str, WrkResult] = field(default_factory=dict)
+    purge: dict[str, float] = field(default_factory=dict)
+    workers: list[dict[str, WrkResult]] = field(default_factory=list)
+    prefill_seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)
 
-    def median_rps(self, target: str) -> float:
-        return statistics.median(r.rps for r in self.runs[target])
+    def floor_rps(self) -> float:
+        return statistics.median(p.floor.rps for ps in self.pairs.values() for p in ps)
 
 
 @dataclass
@@ -102,9 +118,10 @@ class Bench:
     mode: Mode
     workdir: Path
     server_cpu: int | None
+    pools: Pools
     servers: dict[str, Server] = field(default_factory=dict)
     answered: dict[str, int] = field(default_factory=dict)
-    redo_notes: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
     def measure(
         self,
@@ -112,8 +129,8 @@ class Bench:
         duration: int,
         *,
         rate: float | None = None,
-        fresh: Callable[[int], tuple[Path, int]],
         pool: tuple[Path, int],
+        stop_when: Callable[[], bool] | None = None,
     ) -> WrkResult:
         """One run; a wecom target that got a repeated request is run again on a bigger pool."""
         server = self.servers[target]
@@ -125,26 +142,42 @@ class Bench:
             time.sleep(0.5)  # let it run the timers that fell due while it was paused
         for _ in range(3):
             cpu_before = server.cpu_seconds()
-            result = run_wrk(server.url, pool[0], self.mode, duration=duration, rate=rate)
+            result = run_wrk(
+                server.url, pool[0], self.mode, duration=duration, rate=rate, stop_when=stop_when
+            )
             result.server_cpu = server.cpu_seconds() - cpu_before
             self.answered[target] = self.answered.get(target, 0) + result.requests
-            if target == "floor" or result.repeats == 0:
+            if target.startswith("floor") or result.repeats == 0:
+                if result.errors:
+                    self.notes.append(f"{target}: {result.errors} errors in a run")
                 return result
-            self.redo_notes.append(
+            self.notes.append(
                 f"{target}: {result.repeats} of {result.sent} requests repeated a pool of "
                 f"{pool[1]}; run redone on a bigger pool"
             )
-            pool = fresh(max(pool[1] * 2, pool_size(result.rps, duration)))
+            pool = self.pools.make(max(pool[1] * 2, pool_size(result.rps, duration)))
         raise RuntimeError(f"{target}: requests keep repeating")
+
+    def pair(self, target: str, floor: str, *, floor_first: bool, pool: tuple[Path, int]) -> Pair:
+        """``floor`` and ``target`` back to back at full speed, in the order asked."""
+        order = (floor, target) if floor_first else (target, floor)
+        got = {name: self.measure(name, self.mode.duration, pool=pool) for name in order}
+        return Pair(got[floor], got[target])
+
+    def start(
+        self, label: str, app: str, env: dict[str, str], cpu: int | str | None = "default"
+    ) -> Server:
+        where = self.server_cpu if cpu == "default" else cpu
+        server = Server(label, app, self.workdir, where, env)
+        self.servers[label] = server
+        return server
+
+    def drop(self, label: str) -> None:
+        self.servers.pop(label).stop()
 
     def stop_all(self) -> None:
         for server in self.servers.values():
             server.stop()
-
-    def start(self, label: str, app: str, env: dict[str, str]) -> Server:
-        server = Server(label, app, self.workdir, self.server_cpu, env)
-        self.servers[label] = server
-        return server
 
 
 def run(mode: Mode, quick: bool) -> int:
@@ -157,81 +190,93 @@ def run(mode: Mode, quick: bool) -> int:
     with contextlib.ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wecom-bench-")))
         pools = Pools(workdir)
-        bench = Bench(mode, workdir, server_cpu)
-        redis_url = stack.enter_context(redis_server())
+        bench = Bench(mode, workdir, server_cpu, pools)
+        redis_url = stack.enter_context(redis_with_aof(workdir / "redis"))
         stack.callback(bench.stop_all)  # runs before redis-server and the temp dir go
         sqlite_db = workdir / "inbox-sqlite.db"
-
+        endpoint = make_wecom("memory://").name
         print_setup(mode, quick, plan, workdir, redis_url)
 
-        inbox_urls = {
-            "memory": "memory://",
-            "sqlite": f"sqlite:///{sqlite_db}",
-            "redis": redis_url,
-        }
+        urls = {"memory": "memory://", "sqlite": f"sqlite:///{sqlite_db}", "redis": redis_url}
         bench.start("floor", "floor", {})
-        for name, url in inbox_urls.items():
+        for name, url in urls.items():
             bench.start(name, "wecom", {"BENCH_INBOX": url})
+        res = Results()
 
         # Warm-up: every server once, which also gives the first estimate of each rate.
         warm = pools.make(pool_size(FIRST_GUESS_RPS, mode.warmup))
-        estimate: dict[str, float] = {}
-        for target in TARGETS:
-            result = bench.measure(target, mode.warmup, fresh=pools.make, pool=warm)
-            if result.errors:
-                raise RuntimeError(
-                    f"{target}: {result.errors} errors in the warm-up (non-2xx: "
-                    f"{result.status_errors}); server log:\n{bench.servers[target].log()}"
-                )
-            estimate[target] = result.rps
+        estimate = {t: bench.measure(t, mode.warmup, pool=warm).rps for t in TARGETS}
+        redis_before = _redis_usage(redis_url, endpoint)
 
-        # Phase 1: maximum throughput, interleaved rounds.
-        res = Results(offered=0.0)
+        # Phase 1: (floor, inbox) pairs, the inboxes' order rotated every round.
         for r in range(mode.rounds):
-            need = max(estimate[t] for t in INBOXES)
-            pool = pools.make(pool_size(need, mode.duration))
-            shift = r % len(TARGETS)
-            for target in TARGETS[shift:] + TARGETS[:shift]:
-                result = bench.measure(target, mode.duration, fresh=pools.make, pool=pool)
-                res.runs.setdefault(target, []).append(result)
-                estimate[target] = result.rps
+            pool = pools.make(pool_size(max(estimate[t] for t in INBOXES), mode.duration))
+            shift = r % len(INBOXES)
+            for i, target in enumerate(INBOXES[shift:] + INBOXES[:shift]):
+                got = bench.pair(target, "floor", floor_first=(r + i) % 2 == 0, pool=pool)
+                res.pairs.setdefault(target, []).append(got)
+                estimate[target] = got.target.rps
 
-        # Phase 2: latency at half the floor's maximum rate, paced by delay().
-        res.offered = res.median_rps("floor") / 2
+        # Phase 2: latency at half the floor's median rate, paced by delay().
+        res.offered = res.floor_rps() / 2
         pool = pools.make(pool_size(res.offered, mode.latency))
         for target in TARGETS:
-            res.latency[target] = bench.measure(
-                target, mode.latency, rate=res.offered, fresh=pools.make, pool=pool
-            )
-        # For reference: each inbox at half its own maximum rate (below saturation).
-        pool = pools.make(pool_size(max(res.median_rps(t) for t in INBOXES) / 2, mode.latency))
+            res.latency[target] = bench.measure(target, mode.latency, rate=res.offered, pool=pool)
+        pool = pools.make(pool_size(max(estimate.values()) / 2, mode.latency))
         for target in INBOXES:
-            res.own[target] = bench.measure(
-                target, mode.latency, rate=res.median_rps(target) / 2, fresh=pools.make, pool=pool
-            )
+            half = statistics.median(p.target.rps for p in res.pairs[target]) / 2
+            res.own[target] = bench.measure(target, mode.latency, rate=half, pool=pool)
 
-        bench.stop_all()
-        bench.servers.clear()
-        # After the graceful stops, so that no handler is still under way.
+        # The memory inbox's p99 at half its rate: a fresh server, then the one that has
+        # served every callback so far (far more than the 10,000 finished records it keeps).
+        res.memory_served = bench.answered["memory"]
+        memory_rate = statistics.median(p.target.rps for p in res.pairs["memory"]) / 2
+        bench.start("memory-fresh", "wecom", {"BENCH_INBOX": "memory://"})
+        for label in ("memory-fresh", "memory"):
+            pool = pools.make(pool_size(memory_rate, mode.latency))
+            res.memory_p99.append(bench.measure(label, mode.latency, rate=memory_rate, pool=pool))
+        bench.drop("memory-fresh")
+        redis_after = _redis_usage(redis_url, endpoint)
+        records = redis_after[1] - redis_before[1]
+        per = (redis_after[0] - redis_before[0]) / records if records > 0 else 0.0
+        res.redis_bytes = (per, records)
+        bench.drop("redis")
+        bench.drop("memory")
+        bench.drop("sqlite")  # graceful: no handler still under way
         total, pending = sqlite_counts(sqlite_db)
-        sqlite_check = (
+        res.notes.append(
             f"sqlite inbox after phases 1-2: {total} records ({pending} pending), "
             f"{bench.answered.get('sqlite', 0)} requests answered within wrk's runs (each a "
             "distinct callback; those in flight when a run ends are admitted too)"
         )
 
         # Phase 3: RSS of a fresh SQLite-inbox server after 10k and 100k callbacks.
-        rss = measure_rss(bench, pools, mode)
+        res.rss = measure_rss(bench, pools, mode)
+        # Phase 4: cost as the inbox grows, and the retention purge under load.
+        measure_growth(bench, res, endpoint)
+        # Phase 5: two uvicorn workers on one SQLite file.
+        measure_workers(bench, res)
 
-        print_table(res, rss)
-        print(sqlite_check)
-        print(
+        bench.stop_all()
+        bench.servers.clear()
+        res.notes.append(
             f"requests generated: {pools.generated} distinct signed callbacks in "
             f"{pools.files} pool files ({pools.seconds:.1f} s to generate)"
         )
-        for note in bench.redo_notes:
-            print("note:", note)
+        res.notes += bench.notes
+        print_report(res, mode)
     return 0
+
+
+def _redis_usage(url: str, endpoint: str) -> tuple[int, int]:
+    """(used_memory in bytes, records of ``endpoint``) of the bench's redis-server."""
+    client = redis.Redis.from_url(url)
+    try:
+        base = f"wecom:inbox:{endpoint}:status"
+        records = sum(int(client.zcard(f"{base}:{s}")) for s in ("pending", "done", "dead"))
+    finally:
+        client.close()
+    return int(info_memory(url)["used_memory"]), records
 
 
 def measure_rss(bench: Bench, pools: Pools, mode: Mode) -> tuple[int, int, int, int, int]:
@@ -259,128 +304,100 @@ def measure_rss(bench: Bench, pools: Pools, mode: Mode) -> tuple[int, int, int, 
         readings.append(server.rss_kib())
         if done < target_count:
             raise RuntimeError(f"only {done} of {target_count} callbacks reached the inbox")
-    server.stop()
-    del bench.servers["rss"]
+    bench.drop("rss")
     return rss_start, readings[0], readings[1], first, done
 
 
-# -- output ----------------------------------------------------------------------------
-
-
-def print_setup(
-    mode: Mode, quick: bool, plan: tuple[int, int] | None, workdir: Path, redis_url: str
-) -> None:
-    redis_version = subprocess.run(
-        ["redis-server", "--version"], capture_output=True, text=True, check=False
-    ).stdout.split()
-    version = next((w[2:] for w in redis_version if w.startswith("v=")), "?")
-    wrk_version = subprocess.run(["wrk", "-v"], capture_output=True, text=True, check=False)
-    wrk_first = (wrk_version.stdout or wrk_version.stderr).splitlines()[0].split(" [")[0]
-    print(f"wecom_callback throughput bench ({'quick' if quick else 'full'} mode)")
-    print(
-        f"python {platform.python_version()} | uvicorn {uvicorn.__version__}, one process per "
-        f"target, loop={LOOP} http={HTTP}, no access log, log level warning | "
-        f"{os.cpu_count()} CPUs"
-    )
-    if plan:
-        print(
-            f"pinning: each server process on CPU {plan[1]} (those not under test paused with "
-            f"SIGSTOP); wrk, redis-server and this script on CPU {plan[0]}"
+def measure_growth(bench: Bench, res: Results, endpoint: str) -> None:
+    """Phase 4: an empty against a prefilled SQLite inbox; then a purge under load."""
+    mode, work = bench.mode, bench.workdir
+    full_db, old_db = work / "inbox-full.db", work / "inbox-old.db"
+    res.prefill_seconds = prefill(full_db, endpoint, mode.prefill, age_days=1)
+    bench.start("empty", "wecom", {"BENCH_INBOX": f"sqlite:///{work / 'inbox-empty.db'}"})
+    bench.start("full", "wecom", {"BENCH_INBOX": f"sqlite:///{full_db}"})
+    sqlite_rps = statistics.median(p.target.rps for p in res.pairs["sqlite"])
+    for r in range(mode.rounds):
+        pool = bench.pools.make(pool_size(1.5 * sqlite_rps, mode.duration))
+        res.growth.append(bench.pair("full", "empty", floor_first=r % 2 == 0, pool=pool))
+    # Below saturation (half the SQLite inbox's own rate): a saturated server's p99 is
+    # its queue of -c connections, whatever the file holds.
+    res.growth_rate = sqlite_rps / 2
+    pool = bench.pools.make(pool_size(res.growth_rate, mode.latency))
+    for label in ("empty", "full"):
+        res.growth_latency[label] = bench.measure(
+            label, mode.latency, rate=res.growth_rate, pool=pool
         )
-    else:
-        print("pinning: none (fewer than 2 CPUs or no taskset)")
-    print(
-        f"load: {wrk_first}, -t{mode.threads} -c{mode.connections}, bench/rotate.lua over "
-        f"pre-generated distinct signed callbacks (text message, unique MsgId)"
-    )
-    print(
-        f"phase 1: {mode.rounds} round(s) x {mode.duration} s per target, order rotated "
-        f"each round, after a {mode.warmup} s warm-up; phase 2: {mode.latency} s per "
-        f"target at half the floor's median rps; phase 3: RSS after "
-        f"{mode.rss_counts[0]:,} and {mode.rss_counts[1]:,} callbacks"
-    )
-    print(
-        f"inboxes: memory://; sqlite temp file in {workdir} ({filesystem_of(workdir)}); "
-        f"redis-server {version} at {redis_url} (no persistence)"
-    )
-    print(flush=True)
+    bench.drop("full")
+    bench.drop("empty")
+
+    prefill(old_db, endpoint, mode.prefill, age_days=30)
+    bench.start("purge", "wecom", {"BENCH_INBOX": f"sqlite:///{old_db}"})
+    began = time.monotonic()
+    checked = [0.0, float(mode.prefill)]
+
+    def purged() -> bool:
+        if time.monotonic() - began < mode.latency + 1:
+            return False  # at least one latency run's length, and wrk is set up by then
+        if time.monotonic() - checked[0] >= 1.0:
+            checked[0], checked[1] = time.monotonic(), count_older(old_db, 7)
+        return checked[1] == 0
+
+    # Paced admissions from the moment the server listens (its first recovery pass
+    # purges) until every old record is gone, or a bounded while.
+    seconds = min(60, max(mode.latency * 4, mode.prefill // 20_000))
+    pool = bench.pools.make(pool_size(res.growth_rate, seconds))
+    result = bench.measure("purge", seconds, rate=res.growth_rate, pool=pool, stop_when=purged)
+    left = count_older(old_db, 7)
+    res.growth_latency["purge"] = result
+    res.purge = {
+        "seconds": time.monotonic() - began if left == 0 else float("nan"),
+        "left": float(left),
+        "rps": result.rps,
+    }
+    bench.drop("purge")
 
 
-def print_table(res: Results, rss: tuple[int, int, int, int, int]) -> None:
-    floor = res.median_rps("floor")
-    print(
-        f"latency phase: wrk paced to {res.offered:.0f} rps (half the floor's median rps); "
-        "CPU: % of one core during the throughput runs (median)"
-    )
-    header = (
-        f"{'target':<8} {'rps (median)':>12} {'x floor':>8} {'p50 ms':>8} {'p99 ms':>8} "
-        f"{'rps @ half':>10} {'server CPU':>10} {'wrk CPU':>8} {'errors':>6}  rps per round"
-    )
-    print(header)
-    print("-" * len(header))
-    for target in TARGETS:
-        runs, lat = res.runs[target], res.latency[target]
-        server_cpu = statistics.median(r.cpu_percent(r.server_cpu) for r in runs)
-        wrk_cpu = statistics.median(r.cpu_percent(r.wrk_cpu) for r in runs)
-        errors = sum(r.errors for r in runs) + lat.errors
-        rounds = ", ".join(f"{r.rps:.0f}" for r in runs)
-        print(
-            f"{target:<8} {res.median_rps(target):>12.0f} {res.median_rps(target) / floor:>8.2f} "
-            f"{lat.p50_ms:>8.2f} {lat.p99_ms:>8.2f} {lat.rps:>10.0f} {server_cpu:>9.0f}% "
-            f"{wrk_cpu:>7.0f}% {errors:>6}  {rounds}"
-        )
-    saturated = [t for t in INBOXES if res.latency[t].rps < 0.95 * res.offered]
-    if saturated:
-        print(
-            f"  {', '.join(saturated)}: could not keep up with {res.offered:.0f} rps (achieved "
-            "< 95%), so their p50/p99 above are those of a saturated server queueing "
-            "-c connections, not of one at half load"
-        )
-    print(
-        "  for reference, each inbox paced to half its own median rps: "
-        + "; ".join(
-            f"{t} {res.own[t].rps:.0f} rps p50 {res.own[t].p50_ms:.2f} p99 "
-            f"{res.own[t].p99_ms:.2f} ms"
-            for t in INBOXES
-        )
-    )
-    rss_start, rss_first, rss_second, first, second = rss
-    growth = (rss_second / rss_first - 1) * 100
-    print(
-        f"RSS of the sqlite-inbox server (VmRSS): {rss_start / 1024:.1f} MiB at start, "
-        f"{rss_first / 1024:.1f} MiB after {first:,} callbacks, {rss_second / 1024:.1f} MiB "
-        f"after {second:,} callbacks: growth {growth:+.1f}%"
-    )
-    ratio = res.median_rps("sqlite") / floor
-    worst_p99 = max(res.latency[t].p99_ms for t in INBOXES)
-    p99s = ", ".join(f"{t} {res.latency[t].p99_ms:.2f}" for t in INBOXES)
-
-    def verdict(ok: bool) -> str:
-        return "met" if ok else "MISSED"
-
-    print("targets (reported, not asserted):")
-    print(f"  sqlite >= {TARGET_RATIO}x floor rps: {ratio:.2f}x, {verdict(ratio >= TARGET_RATIO)}")
-    print(
-        f"  p99 < {TARGET_P99_MS:g} ms at half the floor rate: {p99s} ms, "
-        f"{verdict(worst_p99 < TARGET_P99_MS)}"
-    )
-    print(
-        f"  RSS flat within {TARGET_RSS_GROWTH:g}% from {first:,} to {second:,} callbacks: "
-        f"{growth:+.1f}%, {verdict(abs(growth) <= TARGET_RSS_GROWTH)}"
-    )
+def measure_workers(bench: Bench, res: Results) -> None:
+    """Phase 5: one pinned worker, two workers on both CPUs, and the floor, per round."""
+    work = bench.workdir
+    # Every CPU (wrk keeps to its own one); None leaves the workers where this script is.
+    both = ",".join(str(c) for c in range(os.cpu_count() or 1)) if bench.server_cpu else None
+    db = work / "inbox-workers.db"
+    bench.start("floor-w1", "floor", {})
+    bench.start("sqlite-w1", "wecom", {"BENCH_INBOX": f"sqlite:///{work / 'inbox-w1.db'}"})
+    env = {"BENCH_INBOX": f"sqlite:///{db}", "BENCH_WORKERS": "2"}
+    bench.start("sqlite-w2", "wecom", env, cpu=both)
+    bench.start("floor-w2", "floor", {"BENCH_WORKERS": "2"}, cpu=both)
+    labels = ("floor-w1", "sqlite-w1", "sqlite-w2", "floor-w2")
+    for r in range(max(bench.mode.rounds // 2, 1)):
+        pool = bench.pools.make(pool_size(2 * res.pairs["sqlite"][-1].target.rps + 1000, 6))
+        order = labels[r % 2 :] + labels[: r % 2]
+        res.workers.append({lb: bench.measure(lb, bench.mode.duration, pool=pool) for lb in order})
+    for label in labels:
+        bench.drop(label)
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark and print the table."""
+    """Run the benchmark and print the report."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="a few-second smoke run")
+    ap.add_argument("--quick", action="store_true", help="a short smoke run")
+    ap.add_argument("--rounds", type=int, help="rounds of phase 1 (and 4)")
+    ap.add_argument("--seconds", type=int, help="seconds per throughput and latency run")
+    ap.add_argument("--prefill", type=int, help="records already in the inbox in phase 4")
     args = ap.parse_args(argv)
+    mode = QUICK if args.quick else FULL
+    if args.rounds:
+        mode = dataclasses.replace(mode, rounds=args.rounds)
+    if args.seconds:
+        mode = dataclasses.replace(mode, duration=args.seconds, latency=args.seconds)
+    if args.prefill:
+        mode = dataclasses.replace(mode, prefill=args.prefill)
     for tool in ("wrk", "redis-server"):
         if shutil.which(tool) is None:
             print(f"{tool} is not installed", file=sys.stderr)
             return 2
     with terminate_on_sigterm():
-        return run(QUICK if args.quick else FULL, args.quick)
+        return run(mode, args.quick)
 
 
 if __name__ == "__main__":

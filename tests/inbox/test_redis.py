@@ -48,13 +48,39 @@ async def test_every_key_lives_under_the_prefix(redis_url: str, raw: aioredis.Re
         f"{p}:stream",
         f"{p}:rec:k1",
         f"{p}:rec:k2",
-        f"{p}:dedupe:k1",
-        f"{p}:dedupe:k2",
         f"{p}:status:pending",
         f"{p}:status:done",
     }
     groups = await raw.xinfo_groups(f"{p}:stream")
     assert [g["name"] for g in groups] == [b"workers"]
+    await inbox.close()
+
+
+async def test_concurrent_calls_share_one_round_trip(redis_url: str) -> None:
+    inbox = await opened(redis_url)
+    before = inbox._pipeliner.batches  # private: pipelines sent, kept for this test
+    admitted = await asyncio.gather(
+        *(inbox.admit(callback(f"k{n}"), owner="w", lease_seconds=30) for n in range(50))
+    )
+    assert all(a.new for a in admitted)
+    assert inbox._pipeliner.batches - before <= 2
+    again = await asyncio.gather(
+        inbox.admit(callback("k7"), owner="w", lease_seconds=30), inbox.complete("k8")
+    )
+    assert not again[0].new  # each call its own result, in one pipeline
+    assert (await inbox.stats()) == {"pending": 49, "done": 1, "dead": 0}
+    await inbox.close()
+
+
+async def test_a_script_flushed_from_redis_is_loaded_again(
+    redis_url: str, raw: aioredis.Redis
+) -> None:
+    inbox = await opened(redis_url)
+    await raw.script_flush()
+    admitted = await asyncio.gather(
+        *(inbox.admit(callback(f"k{n}"), owner="w", lease_seconds=30) for n in range(3))
+    )
+    assert all(a.new for a in admitted)
     await inbox.close()
 
 
@@ -70,7 +96,7 @@ async def test_finished_records_expire_pending_ones_do_not(
     assert await raw.ttl(f"{p}:rec:pending") == -1
     for key in ("done", "dead"):
         assert 0 < await raw.ttl(f"{p}:rec:{key}") <= 60
-        assert 0 < await raw.ttl(f"{p}:dedupe:{key}") <= 60
+        assert not await raw.exists(f"{p}:dedupe:{key}")  # the record is its own marker
     await inbox.retry("dead")
     assert await raw.ttl(f"{p}:rec:dead") == -1
     await inbox.close()

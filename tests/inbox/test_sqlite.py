@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from wecom_callback.inbox import InboxUnavailableError, NewCallback, SQLiteInbox
+from wecom_callback.inbox.sqlite import PURGE_BATCH
 
 
 def callback(key: str) -> NewCallback:
@@ -185,3 +186,47 @@ async def test_an_unusable_path_fails_calls_until_it_is_usable(tmp_path: Path) -
     await inbox.close()
     with pytest.raises(RuntimeError, match="closed"):
         await inbox.get("k1")
+
+
+async def test_purge_deletes_in_bounded_batches_with_admissions_between(
+    inbox: SQLiteInbox,
+) -> None:
+    await inbox.start()
+    count = PURGE_BATCH * 2 + 7
+    old = [NewCallback(f"old{n}", "ww-corp", "text", b"<xml/>", 1000.0 + n) for n in range(count)]
+    await asyncio.gather(*(inbox.admit(c, owner="w", lease_seconds=30) for c in old))
+    await asyncio.gather(*(inbox.complete(c.key) for c in old))
+    await inbox.admit(NewCallback("kept", "ww-corp", "text", b"<xml/>", 1.0), owner="w",
+                      lease_seconds=30)  # fmt: skip
+    before = inbox._commits
+    purging = asyncio.ensure_future(inbox.purge(older_than=5000.0))
+    # An admission made while the purge runs commits before the purge has finished.
+    admitted = await inbox.admit(callback("during"), owner="w", lease_seconds=30)
+    assert admitted.new and not purging.done()
+    assert await purging == count
+    assert inbox._commits - before >= 3  # one transaction per batch, not one for all
+    assert await inbox.get("kept") is not None  # pending: never purged
+    assert await inbox.get("old0") is None
+    assert (await inbox.stats())["done"] == 0
+    await inbox.close()
+
+
+async def test_a_completion_rides_with_the_next_batch_or_commits_alone_soon(
+    inbox: SQLiteInbox,
+) -> None:
+    await inbox.start()
+    await inbox.admit(callback("a"), owner="w", lease_seconds=30)
+    before = inbox._commits
+    # Queued together: the completion waits for the admission's batch, one commit for both.
+    completing = asyncio.ensure_future(inbox.complete("a"))
+    await asyncio.sleep(0)
+    admitted = await inbox.admit(callback("b"), owner="w", lease_seconds=30)
+    await completing
+    assert admitted.new and inbox._commits - before == 1
+    assert (await inbox.get("a")).status == "done"  # type: ignore[union-attr]
+    # Alone, it commits all the same (after LAZY_DELAY), in a commit of its own.
+    before = inbox._commits
+    await inbox.complete("b")
+    assert inbox._commits - before == 1
+    assert (await inbox.get("b")).status == "done"  # type: ignore[union-attr]
+    await inbox.close()

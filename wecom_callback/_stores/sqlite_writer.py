@@ -33,7 +33,7 @@ from typing import Any, TypeVar
 
 from wecom_callback.errors import ConfigurationError, InboxUnavailableError
 
-__all__ = ["SQLiteWriter", "connect_wal"]
+__all__ = ["LAZY_DELAY", "SQLiteWriter", "connect_wal"]
 
 log = logging.getLogger("wecom_callback.inbox")
 
@@ -41,6 +41,8 @@ _T = TypeVar("_T")
 
 #: Upper bound on operations per transaction, so one huge burst cannot starve fsyncs.
 _MAX_BATCH = 512
+#: Seconds a lazy operation waits for a batch to ride with before it wakes the thread.
+LAZY_DELAY = 0.01
 
 
 @dataclass(slots=True, eq=False)
@@ -51,6 +53,11 @@ class _Op:
     write: bool
     loop: asyncio.AbstractEventLoop
     future: asyncio.Future[Any]
+
+
+@dataclass(slots=True, eq=False)
+class _Wake:
+    """Asks the writer thread to run the lazy operations waiting (their delay is over)."""
 
 
 @dataclass(slots=True, eq=False)
@@ -132,7 +139,8 @@ class SQLiteWriter:
         self.path = path
         self.busy_timeout = busy_timeout
         self._setup = setup
-        self._queue: queue.SimpleQueue[_Op | _Stop] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Op | _Wake | _Stop] = queue.SimpleQueue()
+        self._lazy: list[_Op] = []  # operations that wait for the next batch (see call)
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
         self._users = 0
@@ -164,10 +172,20 @@ class SQLiteWriter:
         # The thread resolved the future as its last act; this join is immediate.
         thread.join()
 
-    async def call(self, run: Callable[[sqlite3.Connection], _T], *, write: bool = True) -> _T:
-        """Run ``run(conn)`` in the writer thread within the next batch's transaction."""
+    async def call(
+        self, run: Callable[[sqlite3.Connection], _T], *, write: bool = True, lazy: bool = False
+    ) -> _T:
+        """Run ``run(conn)`` in the writer thread within the next batch's transaction.
+
+        A ``lazy`` operation does not wake the thread: it joins the next batch that other
+        operations start, or wakes it after :data:`LAZY_DELAY` seconds. For writes that
+        nothing waits for (a handler's completion): they then cost no commit of their own,
+        and an admission queued behind them waits for no extra fsync. Every commit is as
+        durable as any other; the caller still returns only after its own commit.
+        """
         loop = asyncio.get_running_loop()
         future: asyncio.Future[_T] = loop.create_future()
+        op = _Op(run, write, loop, future)
         with self._lock:
             if self._closed:
                 raise RuntimeError(f"the SQLite inbox at {self.path} is closed")
@@ -176,7 +194,12 @@ class SQLiteWriter:
                     target=self._main, name="wecom-inbox-sqlite", daemon=True
                 )
                 self._thread.start()
-            self._queue.put(_Op(run, write, loop, future))
+            if not lazy:
+                self._queue.put(op)
+            else:
+                if not self._lazy:
+                    loop.call_later(LAZY_DELAY, self._queue.put, _Wake())
+                self._lazy.append(op)
         return await future
 
     # -- the thread ----------------------------------------------------------------------
@@ -211,14 +234,19 @@ class SQLiteWriter:
         while True:
             if isinstance(item, _Stop):
                 stops.append(item)
-                return batch
-            batch.append(item)
-            if len(batch) >= _MAX_BATCH:
-                return batch
+                break
+            if isinstance(item, _Op):
+                batch.append(item)
+                if len(batch) >= _MAX_BATCH:
+                    break
             try:
                 item = self._queue.get_nowait()
             except queue.Empty:
-                return batch
+                break
+        with self._lock:  # the lazy operations ride with whatever woke the thread
+            batch += self._lazy
+            self._lazy = []
+        return batch
 
     def _connect(self) -> tuple[sqlite3.Connection, tuple[int, int]]:
         conn = connect_wal(self.path, self.busy_timeout, "inbox", cached_statements=256)
@@ -302,7 +330,8 @@ class SQLiteWriter:
     def _finish(self, stops: list[_Stop]) -> None:
         with self._lock:
             self._thread = None
-            leftovers: list[_Op | _Stop] = []
+            leftovers: list[_Op | _Wake | _Stop] = [*self._lazy]
+            self._lazy = []
             while True:
                 try:
                     leftovers.append(self._queue.get_nowait())

@@ -41,6 +41,30 @@ __all__ = ["NotAccepting", "Runner"]
 log = logging.getLogger("wecom_callback.runner")
 
 
+async def _settled(future: asyncio.Future[Any], timeout: float) -> bool:
+    """Wait up to ``timeout`` for ``future`` without cancelling it; True if it is done.
+
+    ``asyncio.wait`` on one future, without the sets and the second future it builds:
+    this runs twice per callback.
+    """
+    if future.done():
+        return True
+    waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+    def wake(_: object = None) -> None:
+        if not waiter.done():
+            waiter.set_result(None)
+
+    timer = asyncio.get_running_loop().call_later(timeout, wake)
+    future.add_done_callback(wake)
+    try:
+        await waiter
+    finally:
+        timer.cancel()
+        future.remove_done_callback(wake)
+    return future.done()
+
+
 class NotAccepting(Exception):
     """The runner is shutting down or its inbox is unreachable: WeCom should retry."""
 
@@ -198,7 +222,7 @@ class Runner:
             run.answered = True
             self._log(new, "acknowledged", began)
             return True, None  # acknowledged at once; the handlers go on in the background
-        await asyncio.wait((run.finished,), timeout=self.settings.reply_budget)
+        await _settled(run.finished, self.settings.reply_budget)
         if not run.finished.done():
             run.answered = True
         outcome = "replied" if run.reply is not None else "handled"
@@ -228,8 +252,7 @@ class Runner:
             self.inbox.admit(new, owner=self.owner, lease_seconds=lease)
         )
         timeout = self.settings.admission_timeout
-        done, _ = await asyncio.wait((pending,), timeout=timeout)
-        if not done:
+        if not await _settled(pending, timeout):
             # The commit may still land: then this process runs the work (it holds the
             # lease), and WeCom's retry finds a duplicate.
             pending.add_done_callback(lambda f: self._admitted_late(f, delivery))

@@ -7,7 +7,9 @@ stream and consumer group, and endpoints sharing one Redis never see each other'
 moves them.) ``<prefix>:endpoints`` is the set of endpoint names, for operators.
 
 ``P:dedupe:<key>``
-    The admission marker, taken with ``SET NX EX <retention>``.
+    No longer written: the record's hash is its own marker (admission checks for it
+    inside the script). Markers older versions wrote expire on their own, and purge,
+    adoption and retry still treat the key as part of the record.
 ``P:rec:<key>``
     A hash with the record's fields, one ``h:<handler id>`` field per finished handler,
     and ``entry``, the id of the record's stream entry. No TTL while pending; it expires
@@ -18,8 +20,8 @@ moves them.) ``<prefix>:endpoints`` is the set of endpoint names, for operators.
 ``P:status:pending``, ``P:status:done``, ``P:status:dead``
     Sorted sets of keys scored by ``received_at``: for ``list``, ``stats`` and ``purge``.
 
-Every state change of a record is one Lua script (atomic on the server): admission sets
-the marker, writes the hash, ``XADD``\\s the entry and indexes the key in one step.
+Every state change of a record is one Lua script (atomic on the server): admission checks
+for the hash, writes it, ``XADD``\\s the entry and indexes the key in one step.
 
 The hash is the truth about leases; the stream's pending entries list (PEL) only says
 *when to look again*. ``claim`` reads new entries (``XREADGROUP``) and entries idle

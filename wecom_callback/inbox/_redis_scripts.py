@@ -32,7 +32,6 @@ local function index(key, status, score)
 end
 local function keep_for(seconds)
   redis.call('EXPIRE', KEYS[1], seconds)
-  redis.call('SET', KEYS[2], '1', 'EX', seconds)
 end
 local function finish_entry(group, entry)
   -- Finished work leaves the stream at once, so no claim ever reads it again.
@@ -41,26 +40,23 @@ local function finish_entry(group, entry)
 end
 """
 
-# Per-record scripts take KEYS = rec, dedupe, stream, pending, done, dead. They touch the
-# stream's group through pcall: a script must never fail halfway (Lua does not roll back),
+# Per-record scripts but ADMIT take KEYS = rec, dedupe, stream, pending, done, dead. They
+# touch the stream's group through pcall: a script must never fail halfway (Lua does not roll back),
 # and a deleted group only costs parking hints; claim recreates it from id 0.
 
 ADMIT = """
--- ARGV: key, receive_id, kind, plaintext, received_at, owner, lease_until, now, retention
-local fresh = redis.call('SET', KEYS[2], '1', 'NX', 'EX', ARGV[9])
+-- KEYS: rec, stream, pending (not the six of the other scripts: fewer to send)
+-- ARGV: key, receive_id, kind, plaintext, received_at, owner, lease_until, now
+-- The record is its own dedupe marker (the script is atomic): no second key to write.
 if redis.call('EXISTS', KEYS[1]) == 1 then
   return {0, redis.call('HGETALL', KEYS[1])}
 end
-if not fresh then
-  -- A marker without a record: the record was purged or expired; admit afresh.
-  redis.call('SET', KEYS[2], '1', 'EX', ARGV[9])
-end
-local entry = redis.call('XADD', KEYS[3], '*', 'key', ARGV[1])
+local entry = redis.call('XADD', KEYS[2], '*', 'key', ARGV[1])
 redis.call('HSET', KEYS[1], 'key', ARGV[1], 'receive_id', ARGV[2], 'kind', ARGV[3],
   'plaintext', ARGV[4], 'received_at', ARGV[5], 'status', 'pending', 'attempts', 0,
   'owner', ARGV[6], 'lease_until', ARGV[7], 'next_attempt_at', 0, 'updated_at', ARGV[8],
   'entry', entry)
-redis.call('ZADD', KEYS[4], ARGV[5], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[5], ARGV[1])
 return {1, entry}
 """
 

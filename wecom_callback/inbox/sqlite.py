@@ -35,7 +35,10 @@ from wecom_callback.inbox._base import (
 )
 from wecom_callback.inbox._sqlite_table import COLUMNS, INSERT, NOW, fetch, fetch_many, setup
 
-__all__ = ["SQLiteInbox"]
+__all__ = ["PURGE_BATCH", "SQLiteInbox"]
+
+#: Records one purge step deletes: a few milliseconds of the writer thread's time.
+PURGE_BATCH = 100
 
 
 class SQLiteInbox(Inbox):
@@ -92,8 +95,8 @@ class SQLiteInbox(Inbox):
             self._writer.open()
             await self._writer.close()
 
-    async def _call(self, run: Any, *, write: bool = True) -> Any:
-        return await self._writer.call(run, write=write)
+    async def _call(self, run: Any, *, write: bool = True, lazy: bool = False) -> Any:
+        return await self._writer.call(run, write=write, lazy=lazy)
 
     async def adopt(self, receive_ids: Iterable[str]) -> int:
         """Move records from before endpoints existed, of ``receive_ids``, into this scope."""
@@ -193,13 +196,18 @@ class SQLiteInbox(Inbox):
         )
 
     async def complete(self, key: str) -> None:
-        """Mark ``key`` done and release its lease."""
+        """Mark ``key`` done and release its lease.
+
+        Lazy (see :meth:`SQLiteWriter.call`): it joins the next batch of admissions, so
+        a callback's two writes cost one commit's share instead of two.
+        """
         await self._execute(
             "UPDATE records SET status = 'done', owner = NULL, lease_until = 0, updated_at = ?"
             " WHERE endpoint = ? AND key = ?",
             NOW,
             self.endpoint,
             key,
+            lazy=True,
         )
 
     async def fail(self, key: str, error: str, *, retry_at: float | None) -> None:
@@ -336,24 +344,35 @@ class SQLiteInbox(Inbox):
         return found
 
     async def purge(self, older_than: float) -> int:
-        """Delete done and dead records received before ``older_than``."""
-        ep = self.endpoint
-        purged: int = await self._call(
-            lambda conn: (
-                conn.execute(
-                    "DELETE FROM records WHERE endpoint = ? AND status IN ('done', 'dead')"
-                    " AND received_at < ?",
-                    (ep, older_than),
-                ).rowcount
-            )
-        )
-        return purged
+        """Delete done and dead records received before ``older_than``.
 
-    async def _execute(self, sql: str, *params: Any) -> None:
+        In batches of :data:`PURGE_BATCH`, each its own operation of the writer thread, so
+        admissions queued meanwhile commit between two batches instead of waiting for
+        the whole purge (a million records would hold the write lock for seconds).
+        """
+        ep = self.endpoint
+
+        def run(conn: sqlite3.Connection) -> int:
+            deleted: int = conn.execute(
+                "DELETE FROM records WHERE rowid IN (SELECT rowid FROM records"
+                " WHERE endpoint = ? AND received_at < ? AND status IN ('done', 'dead')"
+                " LIMIT ?)",
+                (ep, older_than, PURGE_BATCH),
+            ).rowcount
+            return deleted
+
+        purged = 0
+        while True:
+            deleted: int = await self._call(run)
+            purged += deleted
+            if deleted < PURGE_BATCH:
+                return purged
+
+    async def _execute(self, sql: str, *params: Any, lazy: bool = False) -> None:
         """Run one UPDATE; ``NOW`` among the params becomes the time it runs."""
 
         def run(conn: sqlite3.Connection) -> None:
             now = time.time()
             conn.execute(sql, tuple(now if p is NOW else p for p in params))
 
-        await self._call(run)
+        await self._call(run, lazy=lazy)
