@@ -149,3 +149,20 @@ def test_keygen_for_a_settings_file_endpoint(capsys: pytest.CaptureFixture[str])
     assert re.fullmatch(r"WECOM_HR_ENCODING_AES_KEY=[A-Za-z0-9]{43}", lines[1])
     assert main(["keygen", "--endpoint", "a b"]) == 2
     assert "endpoint name 'a b' is not valid" in capsys.readouterr().err
+
+
+def test_run_and_worker_with_a_settings_file_say_what_is_wrong(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "wecom.toml"
+    bad.write_text('[endpoints.hr]\nreceive_id = "ww1"\n')
+    assert main(["run", "--config", str(bad)]) == 2
+    assert "'receive_id' is not a setting; did you mean 'receive_ids'?" in capsys.readouterr().err
+    assert main(["worker", "--config", str(tmp_path / "missing.toml")]) == 2
+    assert "missing.toml' does not exist" in capsys.readouterr().err
+    assert main(["run", "--config", str(bad), "mod:app"]) == 2
+    assert "either module:attribute or --config, not both" in capsys.readouterr().err
+    assert main(["worker"]) == 2
+    assert "module:attribute or --config FILE" in capsys.readouterr().err
+    assert main(["run", "--workers", "0", "mod:app"]) == 2
+    assert "--workers must be at least 1" in capsys.readouterr().err
