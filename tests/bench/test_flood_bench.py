@@ -13,6 +13,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench._unmeasured import unmeasured_env
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "flood.py"
 TIMEOUT = 180
@@ -23,6 +25,7 @@ def _run(*args: str) -> list[str]:
     proc = subprocess.Popen(
         [sys.executable, str(SCRIPT), "--quick", *args],
         cwd=ROOT,
+        env=unmeasured_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

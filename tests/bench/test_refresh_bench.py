@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from tests.bench._unmeasured import unmeasured_env
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -13,6 +15,7 @@ def test_refresh_bench_quick_prints_the_table() -> None:
     done = subprocess.run(
         [sys.executable, str(ROOT / "bench" / "refresh.py"), "--quick"],
         cwd=ROOT,
+        env=unmeasured_env(),
         capture_output=True,
         text=True,
         timeout=300,

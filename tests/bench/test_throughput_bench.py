@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.bench._unmeasured import unmeasured_env
+
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "bench" / "throughput.py"
 TIMEOUT = 300
@@ -27,6 +29,7 @@ def test_quick_run_prints_the_table() -> None:
     proc = subprocess.Popen(
         [sys.executable, str(SCRIPT), "--quick"],
         cwd=ROOT,
+        env=unmeasured_env(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
